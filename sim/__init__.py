@@ -1,0 +1,1 @@
+"""cutover's simulation side: numbering, routing core, scenarios, regimes, the SimPy model."""

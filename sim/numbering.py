@@ -1,0 +1,241 @@
+"""Phone numbers: parsing to E.164, number types per regime, portability and service type."""
+
+from __future__ import annotations
+
+__all__ = [
+    "REGIME_COUNTRIES",
+    "NumberType",
+    "ServiceType",
+    "NumberPlan",
+    "NUMBER_PLANS",
+    "normalise",
+    "country_for",
+    "number_type",
+    "service_type",
+    "is_portable",
+]
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
+
+from sim.errors import NumberFormatError
+
+#: Regime names (as in scenarios) to the ISO 3166 country whose number plan they use.
+REGIME_COUNTRIES: dict[str, str] = {"uk": "GB", "pt": "PT", "us": "US"}
+
+ServiceType = Literal["fixed", "mobile", "nomadic", "non_geographic", "other"]
+
+
+class NumberType(StrEnum):
+    """What kind of number a national number plan says this is."""
+
+    GEOGRAPHIC = "geographic"  # UK 01/02, US ordinary NPA-NXX
+    FIXED = "fixed"  # PT 2...
+    MOBILE = "mobile"  # UK 07, PT 91/92/93/96
+    NOMADIC_VOIP = "nomadic_voip"  # PT 30
+    NON_GEOGRAPHIC = "non_geographic"  # UK 03/08/09, PT 800/808/707
+    TOLL_FREE = "toll_free"  # US 8xx toll-free NPAs
+    OTHER = "other"  # anything else: short codes, premium, other countries' numbers
+
+
+@dataclass(frozen=True)
+class NumberPlan:
+    """One country's number plan as data: national-number prefixes to types (longest wins)."""
+
+    country: str
+    prefixes: tuple[tuple[str, NumberType], ...]
+    default: NumberType
+    portable: frozenset[NumberType]
+
+    def classify(self, national: str) -> NumberType:
+        """The type of a national significant number (digits after the country code)."""
+        best: tuple[int, NumberType] | None = None
+        for prefix, kind in self.prefixes:
+            if national.startswith(prefix) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), kind)
+        return best[1] if best else self.default
+
+
+_NT = NumberType
+
+#: Per-regime plans. UK and PT prefixes are DOMAIN.md's lists (UK provider page; ANACOM FAQ 3);
+#: US toll-free NPAs are the NANP's 8xx toll-free codes, and the checklist seed lists toll-free
+#: numbers among those to port.
+NUMBER_PLANS: dict[str, NumberPlan] = {
+    "uk": NumberPlan(
+        country="GB",
+        prefixes=(
+            ("1", _NT.GEOGRAPHIC),
+            ("2", _NT.GEOGRAPHIC),
+            ("3", _NT.NON_GEOGRAPHIC),
+            ("7", _NT.MOBILE),
+            ("8", _NT.NON_GEOGRAPHIC),
+            ("9", _NT.NON_GEOGRAPHIC),
+        ),
+        default=_NT.OTHER,
+        portable=frozenset({_NT.GEOGRAPHIC, _NT.NON_GEOGRAPHIC, _NT.MOBILE}),
+    ),
+    "pt": NumberPlan(
+        country="PT",
+        prefixes=(
+            ("2", _NT.FIXED),
+            ("91", _NT.MOBILE),
+            ("92", _NT.MOBILE),
+            ("93", _NT.MOBILE),
+            ("96", _NT.MOBILE),
+            ("30", _NT.NOMADIC_VOIP),
+            ("800", _NT.NON_GEOGRAPHIC),
+            ("808", _NT.NON_GEOGRAPHIC),
+            ("707", _NT.NON_GEOGRAPHIC),
+        ),
+        default=_NT.OTHER,
+        portable=frozenset({_NT.FIXED, _NT.MOBILE, _NT.NOMADIC_VOIP, _NT.NON_GEOGRAPHIC}),
+    ),
+    "us": NumberPlan(
+        country="US",
+        prefixes=tuple(
+            (npa, _NT.TOLL_FREE) for npa in ("800", "833", "844", "855", "866", "877", "888")
+        )
+        + (("900", _NT.OTHER),),  # premium rate: not a business line the harness ports
+        default=_NT.GEOGRAPHIC,
+        portable=frozenset({_NT.GEOGRAPHIC, _NT.TOLL_FREE}),
+    ),
+}
+
+_SERVICE_TYPES: dict[NumberType, ServiceType] = {
+    _NT.GEOGRAPHIC: "fixed",
+    _NT.FIXED: "fixed",
+    _NT.MOBILE: "mobile",
+    _NT.NOMADIC_VOIP: "nomadic",
+    _NT.NON_GEOGRAPHIC: "non_geographic",
+    _NT.TOLL_FREE: "non_geographic",
+    _NT.OTHER: "other",
+}
+
+
+def country_for(country: str) -> str:
+    """The ISO 3166 region for an ISO code or a regime name ('uk' -> 'GB').
+
+    Raises
+    ------
+    ValueError
+        If ``country`` is neither a regime name nor a region libphonenumber knows.
+    """
+    if country.lower() in REGIME_COUNTRIES:
+        return REGIME_COUNTRIES[country.lower()]
+    if country.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return country.upper()
+    raise ValueError(
+        f"unknown country {country!r}: use an ISO code or one of {sorted(REGIME_COUNTRIES)}"
+    )
+
+
+def normalise(text: str, *, country: str | None = None) -> str:
+    """Parse a phone number written any usual way and return it in E.164.
+
+    A leading ``00`` is read as ``+`` whatever the country. Numbers must be *possible*
+    (right length for the plan), not *valid*: the ranges reserved for fiction
+    (+44 1632 960xxx, +44 7700 900xxx) are invalid to libphonenumber but possible.
+
+    >>> normalise("01632 960001", country="uk")
+    '+441632960001'
+
+    Raises
+    ------
+    NumberFormatError
+        If the text cannot be parsed, or is not a possible number.
+    ValueError
+        If ``country`` is unknown (see :func:`country_for`).
+    """
+    region = country_for(country) if country is not None else None
+    candidate = text.strip()
+    if candidate.startswith("00"):
+        candidate = "+" + candidate[2:]
+    where = f" for {region}" if region else ""
+    try:
+        parsed = phonenumbers.parse(candidate, region)
+    except NumberParseException as exc:
+        if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE and region is None:
+            raise NumberFormatError(
+                f"{text!r} is not a phone number: no country given and no international prefix"
+            ) from exc
+        raise NumberFormatError(f"{text!r} is not a phone number{where}: {exc._msg}") from exc
+    if phonenumbers.is_possible_number_with_reason(parsed) != ValidationResult.IS_POSSIBLE:
+        number_region = phonenumbers.region_code_for_number(parsed) or region
+        where = f" for {number_region}" if number_region else ""
+        raise NumberFormatError(f"{text!r} is not a possible phone number{where}")
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def _plan(regime: str) -> NumberPlan:
+    key = regime.lower()
+    if key not in NUMBER_PLANS:
+        # Accept an ISO code too ('GB' -> 'uk').
+        by_country = {plan.country: name for name, plan in NUMBER_PLANS.items()}
+        key = by_country.get(regime.upper(), "")
+    if key not in NUMBER_PLANS:
+        raise ValueError(f"unknown regime {regime!r}: known regimes are {sorted(NUMBER_PLANS)}")
+    return NUMBER_PLANS[key]
+
+
+def number_type(e164: str, regime: str) -> NumberType:
+    """The type of an E.164 number under a regime's number plan.
+
+    A number from another country, or one that is not even a possible number (a short
+    code such as PT 18xx), is :attr:`NumberType.OTHER`.
+
+    >>> number_type("+351912345678", "pt")
+    <NumberType.MOBILE: 'mobile'>
+
+    Raises
+    ------
+    NumberFormatError
+        If ``e164`` cannot be parsed at all.
+    ValueError
+        If ``regime`` is unknown.
+    """
+    plan = _plan(regime)
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except NumberParseException as exc:
+        raise NumberFormatError(f"{e164!r} is not an E.164 number: {exc._msg}") from exc
+    if parsed.country_code != phonenumbers.country_code_for_region(plan.country):
+        return NumberType.OTHER
+    if not phonenumbers.is_possible_number(parsed):
+        return NumberType.OTHER
+    return plan.classify(phonenumbers.national_significant_number(parsed))
+
+
+def service_type(e164: str, regime: str) -> ServiceType:
+    """The service a number belongs to, for the PT "switch of service type" rule.
+
+    Returns 'fixed', 'mobile', 'nomadic' or 'non_geographic' ('other' for numbers the plan
+    does not cover). A port that changes this (fixed <-> mobile, nomadic VoIP <-> fixed or
+    mobile) is refused in PT (ANACOM FAQ 1). US geographic numbers are 'fixed': NANP numbers
+    do not say whether they are wireless.
+
+    Raises
+    ------
+    NumberFormatError, ValueError
+        As :func:`number_type`.
+    """
+    return _SERVICE_TYPES[number_type(e164, regime)]
+
+
+def is_portable(e164: str, regime: str) -> bool:
+    """Whether the regime lets this number be ported at all, judged from the number alone.
+
+    Temporary accesses and numbers inactive for over 3 months (PT) are not portable either,
+    but that is not visible from the number; the port order's validation checks it.
+
+    Raises
+    ------
+    NumberFormatError, ValueError
+        As :func:`number_type`.
+    """
+    plan = _plan(regime)
+    return number_type(e164, regime) in plan.portable

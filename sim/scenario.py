@@ -1,0 +1,243 @@
+"""Scenarios: YAML -> defaults -> validation (every error, with its path) -> frozen objects.
+
+A scenario describes carriers and their interconnects, the number plan (ranges and their range
+holders), customers as the losing carrier's records know them, port orders (what each request
+states, when it is submitted, which faults to inject), traffic, the regime, a seed and the
+simulated period. ``scenarios/reference.yaml`` documents every key.
+
+>>> from sim.scenario import load_scenario
+>>> s = load_scenario("scenarios/uk_gnp_weekend.yaml")   # doctest: +SKIP
+>>> s.port_orders[0].numbers                             # doctest: +SKIP
+('+441632960001', '+441632960002', '+441632960003')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .errors import ScenarioError
+from .yaml_source import YamlSource, parse_yaml, read_yaml
+
+__all__ = [
+    "Carrier",
+    "Outage",
+    "NumberRange",
+    "Mailbox",
+    "Customer",
+    "Request",
+    "Fault",
+    "PortOrder",
+    "Traffic",
+    "Checkpoint",
+    "Scenario",
+    "FAULT_KINDS",
+    "load_scenario",
+    "scenario_from_text",
+]
+
+#: Faults a port order can carry, and what each does in the model.
+FAULT_KINDS = {
+    "activation_failure": "the cutover on attempt N fails: numbers roll back to the losing carrier",
+    "interruption": "the cutover interrupts service for `minutes` (beyond the window costs)",
+    "delay": "the losing carrier answers `days` later than its deadline",
+    "deny": "the losing carrier denies the validated order with `reason`",
+    "withdraw": "the customer withdraws the order at `at` (refused after the point of no return)",
+    "cancel_old_service": "the customer cancels the old service at `at`; unported numbers are lost",
+    "misconfigure": "the harness leaves one ported number on the old trunk (SIP checks fail)",
+}
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A carrier's network is down from ``start`` for ``minutes``."""
+
+    start: datetime
+    minutes: float
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.minutes)
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """A network operator: range holder, losing or gaining carrier, or a caller's network."""
+
+    id: str
+    name: str
+    routing_number: str
+    desk_capacity: int = 4
+    answer_hours: float = 8.0
+    outages: tuple[Outage, ...] = ()
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """A block of numbers by E.164 prefix, allocated to its range holder."""
+
+    prefix: str
+    holder: str
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A voicemail box on one of the customer's numbers."""
+
+    box: str
+    number: str
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The account as the losing carrier's records (the bill) show it."""
+
+    id: str
+    name: str
+    account: str
+    address: str
+    carrier: str
+    numbers: tuple[str, ...]
+    pin: str | None = None
+    pvc: str | None = None
+    authorised_signers: tuple[str, ...] = ()
+    reseller: str | None = None
+    pending_order: bool = False
+    contract_restriction: bool = False
+    inactive_since: datetime | None = None
+    temporary_number: str | None = None
+    voicemail: tuple[Mailbox, ...] = ()
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the port request states; compared field by field with the losing carrier's records."""
+
+    account: str
+    name: str
+    address: str
+    pin: str | None = None
+    pvc: str | None = None
+    loa_complete: bool = True
+    loa_signed: bool = True
+    signer: str | None = None
+    service_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault injected into one port order (see FAULT_KINDS)."""
+
+    kind: str
+    attempt: int = 1
+    minutes: float = 0.0
+    days: int = 0
+    at: datetime | None = None
+    reason: str = ""
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class PortOrder:
+    """One request to move numbers from the losing to the gaining carrier."""
+
+    id: str
+    customer: str
+    numbers: tuple[str, ...]
+    losing: str
+    gaining: str
+    submitted: datetime
+    request: Request
+    requested_date: datetime | None = None
+    ddi: bool = False
+    faults: tuple[Fault, ...] = ()
+    contract_end: datetime | None = None
+    reattempt_days: int = 7
+
+    def faults_of(self, kind: str) -> tuple[Fault, ...]:
+        return tuple(f for f in self.faults if f.kind == kind)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Poisson calls to every number of every customer, from the origin carriers."""
+
+    calls_per_number_per_hour: float = 0.0
+    origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A named instant at which the harness verifies routing with real calls."""
+
+    name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario, validated and frozen. Times are timezone-aware (UTC)."""
+
+    name: str
+    regime: str
+    country: str
+    seed: int
+    start: datetime
+    horizon: datetime
+    routing: str
+    carriers: tuple[Carrier, ...]
+    interconnects: tuple[tuple[str, str], ...]
+    ranges: tuple[NumberRange, ...]
+    customers: tuple[Customer, ...]
+    port_orders: tuple[PortOrder, ...]
+    traffic: Traffic = Traffic()
+    checkpoints: tuple[Checkpoint, ...] = ()
+    description: str = ""
+    source: str = "<string>"
+
+    @property
+    def carrier_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.carriers)
+
+    def carrier(self, carrier_id: str) -> Carrier:
+        return next(c for c in self.carriers if c.id == carrier_id)
+
+    def customer(self, customer_id: str) -> Customer:
+        return next(c for c in self.customers if c.id == customer_id)
+
+    def checkpoint(self, name: str) -> Checkpoint:
+        for c in self.checkpoints:
+            if c.name == name:
+                return c
+        known = ", ".join(c.name for c in self.checkpoints) or "none"
+        raise KeyError(f"unknown checkpoint {name!r}; known: {known}")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each as ``path (line N): message``; nothing is half-loaded.
+    """
+    source = read_yaml(path)
+    name_default = Path(path).stem
+    return _build(source, name_default)
+
+
+def scenario_from_text(text: str, *, name: str = "scenario", origin: str = "<string>") -> Scenario:
+    """Like load_scenario, from YAML text (tests, generated scenarios)."""
+    return _build(parse_yaml(text, origin=origin), name)
+
+
+def _build(source: YamlSource, name_default: str) -> Scenario:
+    from .scenario_reader import Reader
+
+    reader = Reader(source)
+    scenario = reader.scenario(name_default)
+    if reader.issues or scenario is None:
+        raise ScenarioError(reader.issues, source=source.origin)
+    return scenario
+
