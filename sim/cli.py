@@ -92,21 +92,13 @@ def _load(path: str) -> Scenario:
     from sim.scenario import load_scenario
 
     try:
-        return load_scenario(file)
+        return load_scenario(path)
     except ScenarioError as exc:
         if exc.source is None:
             raise ScenarioError(exc.issues, source=path) from exc
         raise
     except OSError as exc:
         raise BadInput(f"{path}: {exc.strerror or exc}") from exc
-
-
-def _port_order_count(scenario: Any) -> int:
-    for name in ("port_orders", "ports", "orders"):
-        orders = getattr(scenario, name, None)
-        if orders is not None:
-            return len(orders)
-    return 0
 
 
 @contextmanager
@@ -158,7 +150,7 @@ def validate(scenarios: tuple[str, ...]) -> int:
             click.echo(exc.format_message(), err=True)
             code = EXIT_BAD_INPUT
         else:
-            click.echo(f"ok: {path} ({_port_order_count(scenario)} port orders)")
+            click.echo(f"ok: {path} ({len(scenario.port_orders)} port orders)")
     return code
 
 

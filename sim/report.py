@@ -156,8 +156,8 @@ def draw_timeline(events: Sequence[Mapping[str, Any]], path: str | Path, *, titl
         return
 
     first, last = min(times), max(times)
-    if last <= first:
-        last = first + timedelta(hours=1)
+    # A margin after the last event so final states (active, lost...) stay visible.
+    last += max((last - first) * 0.04, timedelta(hours=1))
     states_seen: list[str] = []
     for port in shown:
         history = changes[port]
@@ -191,9 +191,11 @@ def draw_timeline(events: Sequence[Mapping[str, Any]], path: str | Path, *, titl
             mark = (float(date2num(_instant(str(event["t"])))), row_of[str(event["port"])])
             (failures if name == "activation_failed" else rollbacks).append(mark)
     if failures:
-        axes.scatter(*zip(*failures, strict=True), marker="x", color="black", zorder=3, s=30)
+        xs, ys = [x for x, _ in failures], [y for _, y in failures]
+        axes.scatter(xs, ys, marker="x", color="black", zorder=3, s=30)
     if rollbacks:
-        axes.scatter(*zip(*rollbacks, strict=True), marker="v", color="#54278f", zorder=3, s=30)
+        xs, ys = [x for x, _ in rollbacks], [y for _, y in rollbacks]
+        axes.scatter(xs, ys, marker="v", color="#54278f", zorder=3, s=30)
 
     axes.set_ylim(len(labels) - 0.5, -0.5)
     axes.set_yticks(range(len(labels)), labels, fontsize=8)
@@ -202,11 +204,14 @@ def draw_timeline(events: Sequence[Mapping[str, Any]], path: str | Path, *, titl
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     axes.grid(axis="x", linestyle=":", linewidth=0.5)
+    axes.set_xlabel("time (UTC)")
 
     handles: list[Any] = [
         Patch(facecolor=STATE_COLOURS.get(s, OTHER_STATE_COLOUR), label=s) for s in states_seen
     ]
-    handles.append(Patch(facecolor="none", edgecolor=OUTAGE_COLOUR, hatch="////", label="outage"))
+    if any(e.get("event") in ("interruption", "carrier_outage") for e in events):
+        outage = Patch(facecolor="none", edgecolor=OUTAGE_COLOUR, hatch="////", label="outage")
+        handles.append(outage)
     if failures:
         handles.append(axes.scatter([], [], marker="x", color="black", label="activation failed"))
     if rollbacks:

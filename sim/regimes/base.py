@@ -1,0 +1,448 @@
+"""The Regime type: a country's porting rules as data, on a business calendar."""
+
+from __future__ import annotations
+
+__all__ = [
+    "REJECTION_TEXT",
+    "OrderFacts",
+    "Period",
+    "BusinessCalendar",
+    "PortSlots",
+    "Compensation",
+    "Regime",
+    "days_late",
+]
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+#: Every reason a port order can be rejected or denied (names shared with the model), with
+#: the rule it comes from (DOMAIN.md "Validation"; checklist, Ooma and ANACOM seeds).
+REJECTION_TEXT: dict[str, str] = {
+    "account_number": "account number does not match the losing carrier's bill exactly",
+    "pin": "account PIN / passcode does not match the losing carrier's record",
+    "holder_name": "account holder name does not match the bill exactly (first and last name)",
+    "service_address": (
+        "service address does not match the losing carrier's record exactly "
+        "(suite/unit numbers included)"
+    ),
+    "pending_order": "another order is pending on the account at the losing carrier",
+    "contract_restriction": "a contract restriction at the losing carrier blocks the number",
+    "loa_incomplete": "letter of authority is incomplete (a required field is blank)",
+    "loa_unsigned": "letter of authority is not signed",
+    "unauthorised_signer": "letter of authority is signed by someone not authorised on the account",
+    "pvc_mismatch": (
+        "PVC (12-digit portability validation code) does not match the losing operator's"
+    ),
+    "not_portable": "this number type cannot be ported under the regime",
+    "service_type_switch": (
+        "porting would switch service type (fixed <-> mobile, nomadic VoIP <-> fixed/mobile)"
+    ),
+    "inactive_number": "number has been inactive for more than 3 months",
+    "quarantined": "number is suspended or in quarantine after its contract ended",
+}
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What a regime needs to know about a port order to set its deadlines.
+
+    ``ddi`` covers DDI ranges and (PT) MSN numbers; ``part_of_ddi_range`` is porting some
+    numbers out of a DDI range (UK 22/25 days); ``distance_contract`` is a PT distance or
+    off-premises sale (3 working days).
+    """
+
+    numbers: int
+    ddi: bool = False
+    non_geographic: bool = False
+    losing_is_range_holder: bool = True
+    mobile: bool = False
+    physical_work_done_at: datetime | None = None
+    agreed_date: datetime | None = None
+    part_of_ddi_range: bool = False
+    distance_contract: bool = False
+
+    def __post_init__(self) -> None:
+        if self.numbers < 1:
+            raise ValueError(f"OrderFacts.numbers must be at least 1, got {self.numbers}")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar length in months and days (quarantine, suspension, inactivity)."""
+
+    months: int = 0
+    days: int = 0
+
+    def after(self, t: datetime) -> datetime:
+        """``t`` moved on by this period, same local time; day clamped to the month's end."""
+        month_index = t.month - 1 + self.months
+        year, month = t.year + month_index // 12, month_index % 12 + 1
+        day = min(t.day, _days_in_month(year, month))
+        moved = t.replace(year=year, month=month, day=day) + timedelta(days=self.days)
+        if moved.tzinfo is None:
+            return moved
+        # Calendar arithmetic keeps the wall clock; re-read it in case it fell in a DST gap.
+        return moved.astimezone(UTC).astimezone(moved.tzinfo)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).day
+
+
+@lru_cache(maxsize=256)
+def _holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
+
+
+def _aware(t: datetime, what: str) -> None:
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"{what} must be a timezone-aware datetime, got naive {t.isoformat()}")
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    """Working days (Monday-Friday, not a public holiday) and business hours in one zone.
+
+    Holidays come from the ``holidays`` package, computed once per year.
+    """
+
+    country: str
+    subdiv: str | None
+    tz: ZoneInfo
+    opens: time = time(9, 0)
+    closes: time = time(17, 0)
+
+    def local(self, t: datetime) -> datetime:
+        """``t`` in this calendar's zone. Raises ValueError for a naive datetime."""
+        _aware(t, "time")
+        return t.astimezone(self.tz)
+
+    def at(self, d: date, clock: time) -> datetime:
+        """The instant with local date ``d`` and wall-clock ``clock``.
+
+        A wall-clock time skipped by a DST change is moved forward by the gap (01:30 on the
+        spring-forward night becomes 02:30); an ambiguous one is its first occurrence.
+        """
+        naive = datetime.combine(d, clock.replace(tzinfo=None))
+        return naive.replace(tzinfo=self.tz).astimezone(UTC).astimezone(self.tz)
+
+    def holidays(self, year: int) -> frozenset[date]:
+        """The public holidays of ``year``."""
+        return _holidays(self.country, self.subdiv, year)
+
+    def is_working_day(self, d: date) -> bool:
+        """Whether ``d`` (a date, or an aware datetime read locally) is a working day."""
+        if isinstance(d, datetime):
+            d = self.local(d).date()
+        return d.weekday() < 5 and d not in self.holidays(d.year)
+
+    def add_working_days(self, t: datetime, n: int) -> datetime:
+        """The same local time of day, ``n`` working days after ``t`` (before, if negative).
+
+        Days are stepped one at a time from ``t``'s local date and only working days are
+        counted, so weekends and holidays are skipped: Friday + 1 is Monday, Saturday + 1
+        is Monday too (``t`` need not be on a working day). ``n == 0`` returns ``t``
+        unchanged (in local time). For ``n != 0`` the result is always on a working day.
+
+        >>> uk = BusinessCalendar("GB", "ENG", ZoneInfo("Europe/London"))
+        >>> uk.add_working_days(datetime(2026, 12, 24, 10, tzinfo=uk.tz), 1).date()
+        datetime.date(2026, 12, 29)
+        """
+        local = self.local(t)
+        if n == 0:
+            return local
+        step = timedelta(days=1 if n > 0 else -1)
+        d, counted = local.date(), 0
+        while counted < abs(n):
+            d += step
+            if self.is_working_day(d):
+                counted += 1
+        return self.at(d, local.time())
+
+    def working_day_on_or_after(self, d: date) -> date:
+        """The first working day that is ``d`` or later."""
+        while not self.is_working_day(d):
+            d += timedelta(days=1)
+        return d
+
+    def next_working_day_start(self, t: datetime) -> datetime:
+        """Opening time (``opens``) on the first working day after ``t``'s local date."""
+        d = self.local(t).date() + timedelta(days=1)
+        return self.at(self.working_day_on_or_after(d), self.opens)
+
+    def last_working_day_of_month(self, d: date) -> date:
+        """The last working day in ``d``'s month."""
+        last = date(d.year, d.month, _days_in_month(d.year, d.month))
+        while not self.is_working_day(last):
+            last -= timedelta(days=1)
+        return last
+
+
+@dataclass(frozen=True)
+class PortSlots:
+    """Where a port window may start: which weekdays and local times.
+
+    The search picks the first day in ``days`` (Monday = 0) whose slot
+    ``[earliest, latest]`` is not over; a requested instant is taken as it is when it falls
+    on one of ``requestable_days`` within the slot.
+    """
+
+    days: frozenset[int]
+    requestable_days: frozenset[int]
+    earliest: time
+    latest: time
+    working_days_only: bool
+    avoid_month_end: bool = False
+
+
+@dataclass(frozen=True)
+class Compensation:
+    """Statutory compensation owed by the gaining operator, in EUR (PT; zero elsewhere)."""
+
+    delay_per_number_day: float = 0.0
+    interruption_per_number_day: float = 0.0
+    interruption_cap_per_request: float | None = None
+
+
+def days_late(deadline: datetime, completed: datetime) -> int:
+    """Full 24-hour days from ``deadline`` to ``completed``; 0 if on time or less than a day late.
+
+    Measured in elapsed time, so a DST change does not add or remove an hour.
+    """
+    _aware(deadline, "deadline")
+    _aware(completed, "completed")
+    late = completed.astimezone(UTC) - deadline.astimezone(UTC)
+    return max(0, late // timedelta(days=1))
+
+
+LeadTime = Callable[["OrderFacts"], int]
+
+
+@dataclass(frozen=True)
+class Regime:
+    """One country's porting rules: deadlines, port slots, windows, compensation, checks.
+
+    Every time a regime returns is timezone-aware and in its own zone; every time it takes
+    must be timezone-aware (ValueError otherwise).
+    """
+
+    name: str
+    country: str
+    calendar: BusinessCalendar
+    #: PT: a request after this local time on a working day counts from the next working day.
+    clock_cutoff: time | None
+    #: Working days from clock start the losing carrier has to accept or deny.
+    answer_working_days: int
+    #: Working days from clock start to the port deadline, from the order's facts.
+    lead_time: LeadTime
+    #: PT: the port is due this many working days after physical network work is done.
+    physical_work_working_days: int | None
+    slots: PortSlots
+    window_length: timedelta
+    #: None: withdrawal is possible until the losing carrier accepts (and confirms the date).
+    #: n: until the close of business n working days before the port date.
+    no_return_working_days: int | None
+    compensation: Compensation
+    validation_checks: tuple[str, ...]
+    suspension: Period
+    quarantine: Period
+    #: PT: a number inactive longer than this is not portable.
+    inactivity_limit: Period | None
+    #: Where the domain was silent: the choices made, for reports and docs.
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        unknown = set(self.validation_checks) - REJECTION_TEXT.keys()
+        if unknown:
+            raise ValueError(f"regime {self.name!r}: unknown validation checks {sorted(unknown)}")
+
+    # -- calendar -------------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        """The regime's time zone."""
+        return self.calendar.tz
+
+    @property
+    def window_minutes(self) -> float:
+        """Length of the cutover window in minutes."""
+        return self.window_length.total_seconds() / 60
+
+    def is_working_day(self, d: date) -> bool:
+        """See :meth:`BusinessCalendar.is_working_day`."""
+        return self.calendar.is_working_day(d)
+
+    def add_working_days(self, t: datetime, n: int) -> datetime:
+        """See :meth:`BusinessCalendar.add_working_days`."""
+        return self.calendar.add_working_days(t, n)
+
+    def next_working_day_start(self, t: datetime) -> datetime:
+        """See :meth:`BusinessCalendar.next_working_day_start`."""
+        return self.calendar.next_working_day_start(t)
+
+    # -- deadlines ------------------------------------------------------------------------
+    def clock_start(self, submitted: datetime) -> datetime:
+        """When the deadline clock starts for a request (or physical work) at ``submitted``.
+
+        With a cut-off (PT 17:00), a request after it on a working day, or any time on a
+        non-working day, counts from the opening of the next working day; otherwise (and in
+        regimes without a cut-off) the clock starts at submission.
+        """
+        local = self.calendar.local(submitted)
+        if self.clock_cutoff is None:
+            return local
+        if self.is_working_day(local.date()) and local.time() <= self.clock_cutoff:
+            return local
+        return self.next_working_day_start(local)
+
+    def port_deadline(self, submitted: datetime, *, facts: OrderFacts) -> datetime:
+        """The instant by which the port must be done.
+
+        ``lead_time(facts)`` working days after :meth:`clock_start`; if the regime has a
+        physical-work rule and the work is done, no earlier than that many working days
+        after the work's own clock start; no earlier than an agreed later date.
+        """
+        deadline = self.add_working_days(self.clock_start(submitted), self.lead_time(facts))
+        if self.physical_work_working_days is not None and facts.physical_work_done_at is not None:
+            after_work = self.add_working_days(
+                self.clock_start(facts.physical_work_done_at), self.physical_work_working_days
+            )
+            deadline = max(deadline, after_work)
+        if facts.agreed_date is not None:
+            deadline = max(deadline, self.calendar.local(facts.agreed_date))
+        return deadline
+
+    def answer_deadline(self, submitted: datetime, *, facts: OrderFacts) -> datetime:
+        """When the losing carrier must have accepted or denied the order.
+
+        ``answer_working_days`` after :meth:`clock_start`, but never after the port deadline.
+        """
+        answer = self.add_working_days(self.clock_start(submitted), self.answer_working_days)
+        return min(answer, self.port_deadline(submitted, facts=facts))
+
+    # -- the port date and window ---------------------------------------------------------
+    def _slot_day(self, d: date, days: frozenset[int], *, searching: bool) -> bool:
+        if d.weekday() not in days:
+            return False
+        if self.slots.working_days_only and not self.is_working_day(d):
+            return False
+        if searching and self.slots.avoid_month_end:
+            return d != self.calendar.last_working_day_of_month(d)
+        return True
+
+    def is_port_slot(self, t: datetime) -> bool:
+        """Whether a port window may start exactly at ``t`` (when requested for it)."""
+        local = self.calendar.local(t)
+        if not self._slot_day(local.date(), self.slots.requestable_days, searching=False):
+            return False
+        return self.slots.earliest <= local.time() <= self.slots.latest
+
+    def schedule_port(self, earliest: datetime, requested: datetime | None = None) -> datetime:
+        """The committed port date: the start of the cutover window.
+
+        A requested instant no earlier than ``earliest`` that is itself a port slot is used
+        as it is; otherwise the first slot at or after ``max(earliest, requested)``.
+        """
+        floor = self.calendar.local(earliest)
+        if requested is not None:
+            requested = self.calendar.local(requested)
+            if requested >= floor and self.is_port_slot(requested):
+                return requested
+            floor = max(floor, requested)
+        d = floor.date()
+        for _ in range(400):  # a year and more: every regime has a slot well within that
+            if self._slot_day(d, self.slots.days, searching=True):
+                opens = self.calendar.at(d, self.slots.earliest)
+                closes = self.calendar.at(d, self.slots.latest)
+                if floor <= closes:
+                    return max(floor, opens)
+            d += timedelta(days=1)
+        raise RuntimeError(f"regime {self.name!r}: no port slot within 400 days of {floor}")
+
+    def window(self, port_start: datetime) -> tuple[datetime, datetime]:
+        """The cutover window ``(start, end)``: ``window_length`` of elapsed time."""
+        start = self.calendar.local(port_start)
+        end = (start.astimezone(UTC) + self.window_length).astimezone(self.tz)
+        return start, end
+
+    def point_of_no_return(self, accepted_at: datetime, port_start: datetime) -> datetime:
+        """The last instant the order can still be withdrawn (cancelled).
+
+        Never before acceptance and never after the port starts.
+        """
+        accepted = self.calendar.local(accepted_at)
+        start = self.calendar.local(port_start)
+        if self.no_return_working_days is None:
+            return min(accepted, start)
+        day = self.add_working_days(start, -self.no_return_working_days).date()
+        cutoff = self.calendar.at(day, self.calendar.closes)
+        return min(start, max(accepted, cutoff))
+
+    # -- after the port -------------------------------------------------------------------
+    def days_late(self, deadline: datetime, completed: datetime) -> int:
+        """See :func:`days_late`."""
+        return days_late(deadline, completed)
+
+    def compensation_eur(
+        self,
+        *,
+        numbers: int,
+        days_late: int,
+        interruption_minutes_beyond_window: float,
+        window_minutes: float,
+    ) -> float:
+        """Compensation owed for a late port and an interruption longer than the window.
+
+        Delay: ``delay_per_number_day`` per number per full day late (uncapped).
+        Interruption: once it runs past the window, the whole interruption (window
+        included) counts, per started 24-hour day, ``interruption_per_number_day`` per
+        number, capped per request; the cap applies to the interruption part only.
+
+        >>> from sim.regimes import get_regime
+        >>> get_regime("pt").compensation_eur(numbers=2, days_late=2,
+        ...     interruption_minutes_beyond_window=0, window_minutes=180)
+        10.0
+
+        Raises
+        ------
+        ValueError
+            If any argument is negative, or ``numbers`` is below 1.
+        """
+        if numbers < 1 or days_late < 0 or interruption_minutes_beyond_window < 0:
+            raise ValueError("numbers must be >= 1 and days/minutes must not be negative")
+        if window_minutes < 0:
+            raise ValueError("window_minutes must not be negative")
+        rule = self.compensation
+        delay = rule.delay_per_number_day * numbers * days_late
+        interruption = 0.0
+        if interruption_minutes_beyond_window > 0:
+            started_days = math.ceil((window_minutes + interruption_minutes_beyond_window) / 1440)
+            interruption = rule.interruption_per_number_day * numbers * started_days
+            if rule.interruption_cap_per_request is not None:
+                interruption = min(interruption, rule.interruption_cap_per_request)
+        return delay + interruption
+
+    def quarantine_ends(self, contract_end: datetime) -> datetime:
+        """When a number whose contract ended at ``contract_end`` leaves suspension and
+        quarantine (and goes back to the range holder)."""
+        local = self.calendar.local(contract_end)
+        return self.quarantine.after(self.suspension.after(local))
+
+    def is_quarantined(self, contract_end: datetime, at: datetime) -> bool:
+        """Whether the number is suspended or in quarantine at ``at``."""
+        ended = self.calendar.local(contract_end)
+        return ended <= self.calendar.local(at) < self.quarantine_ends(ended)
+
+    def is_inactive_too_long(self, last_active: datetime, at: datetime) -> bool:
+        """Whether the number has been inactive past the regime's limit (PT: 3 months)."""
+        if self.inactivity_limit is None:
+            return False
+        limit = self.inactivity_limit.after(self.calendar.local(last_active))
+        return self.calendar.local(at) > limit

@@ -1,0 +1,89 @@
+"""The UK regime: GNP industry lead times, weekend-midnight ports, onward-routed numbers."""
+
+from __future__ import annotations
+
+__all__ = ["LEAD_TIMES", "LeadTimeRow", "lead_time", "REGIME"]
+
+from collections.abc import Callable
+from datetime import time, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from sim.regimes.base import BusinessCalendar, Compensation, OrderFacts, Period, PortSlots, Regime
+
+
+class LeadTimeRow(NamedTuple):
+    """One row of the industry lead-time table, in working days."""
+
+    label: str
+    applies: Callable[[OrderFacts], bool]
+    range_holder: int  # the losing carrier is the range holder
+    not_range_holder: int  # the losing carrier is not (subsequent port)
+
+
+#: DOMAIN.md "Industry lead times"; the first row that applies wins. The table leaves 30
+#: and 151 numbers between rows: 30 counts as multi-line, 151 as "more than 150".
+LEAD_TIMES: tuple[LeadTimeRow, ...] = (
+    LeadTimeRow("mobile (PAC)", lambda f: f.mobile, 1, 1),
+    LeadTimeRow("non-geographic", lambda f: f.non_geographic, 7, 10),
+    LeadTimeRow("part of a DDI range", lambda f: f.part_of_ddi_range, 22, 25),
+    LeadTimeRow("more than 150 numbers", lambda f: f.numbers > 150, 17, 20),
+    LeadTimeRow("31-150 numbers or DDI", lambda f: f.ddi or f.numbers > 30, 10, 13),
+    LeadTimeRow("multi-line up to 30 numbers", lambda f: f.numbers > 1, 7, 10),
+    LeadTimeRow("single line", lambda f: True, 4, 7),
+)
+
+
+def lead_time(facts: OrderFacts) -> int:
+    """Working days from submission to the port deadline for an order with these facts."""
+    row = next(r for r in LEAD_TIMES if r.applies(facts))
+    return row.range_holder if facts.losing_is_range_holder else row.not_range_holder
+
+
+REGIME = Regime(
+    name="uk",
+    country="GB",
+    calendar=BusinessCalendar("GB", "ENG", ZoneInfo("Europe/London")),
+    clock_cutoff=None,
+    answer_working_days=2,
+    lead_time=lead_time,
+    physical_work_working_days=None,
+    # "usually midnight at weekends": Saturday 00:00, or Sunday 00:00 when asked for.
+    slots=PortSlots(
+        days=frozenset({5}),
+        requestable_days=frozenset({5, 6}),
+        earliest=time(0, 0),
+        latest=time(0, 0),
+        working_days_only=False,
+    ),
+    window_length=timedelta(hours=6),
+    no_return_working_days=1,
+    compensation=Compensation(),
+    validation_checks=(
+        "loa_incomplete",
+        "loa_unsigned",
+        "unauthorised_signer",
+        "account_number",
+        "holder_name",
+        "service_address",
+        "pending_order",
+        "contract_restriction",
+        "not_portable",
+        "quarantined",
+    ),
+    suspension=Period(days=30),
+    quarantine=Period(months=12),
+    inactivity_limit=None,
+    notes=(
+        "clock starts at submission; lead times are the industry table in working days",
+        "the losing carrier answers within 2 working days (not in the seeds; capped by the "
+        "port deadline, so 1 working day for mobile)",
+        "port at Saturday 00:00 Europe/London; a requested Saturday or Sunday 00:00 is kept",
+        "window 00:00-06:00 (6 h elapsed): 'usually overnight with no loss of service'",
+        "withdrawal until 17:00 on the last working day before the port date (Ofcom lets "
+        "cancellation run until activation; the simulator stops a working day earlier so "
+        "the losing carrier can act in business hours)",
+        "no statutory compensation in the seeds: 0",
+        "suspension 30 days then quarantine 12 months (provider terms)",
+    ),
+)
