@@ -71,6 +71,7 @@ class Carrier:
     desk_capacity: int = 4
     answer_hours: float = 8.0
     outages: tuple[Outage, ...] = ()
+    copy_lag_minutes: float = 0.0
 
 
 @dataclass(frozen=True)

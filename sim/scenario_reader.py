@@ -33,7 +33,7 @@ _MISSING = object()
 _KEYS = {
     "": {"name", "description", "regime", "seed", "start", "horizon", "routing", "carriers",
          "interconnects", "ranges", "customers", "port_orders", "traffic", "checkpoints"},
-    "carrier": {"id", "name", "routing_number", "desk", "outages"},
+    "carrier": {"id", "name", "routing_number", "desk", "outages", "copy_lag_minutes"},
     "desk": {"capacity", "answer_hours"},
     "outage": {"start", "minutes"},
     "range": {"prefix", "holder"},
@@ -281,6 +281,7 @@ class Reader:
                     answer_hours=self.get(desk, "answer_hours", _join(p, "desk"),
                                           self.positive, 8.0) or 8.0,
                     outages=tuple(outages),
+                    copy_lag_minutes=self.get(d, "copy_lag_minutes", p, self.non_negative, 0.0),
                 ))
         return tuple(out)
 
@@ -366,8 +367,8 @@ class Reader:
                 self.err(_join(p, "id"), f"duplicate customer id {cid!r}")
             if cid and name and carrier and numbers:
                 out[cid] = Customer(
-                    id=cid, name=name, account=self.get(d, "account", p, self.text) or "",
-                    address=self.get(d, "address", p, self.text) or "", carrier=carrier,
+                    id=cid, name=name, account=self.get(d, "account", p, self.text, "") or "",
+                    address=self.get(d, "address", p, self.text, "") or "", carrier=carrier,
                     numbers=numbers, pin=self.get(d, "pin", p, self.text, None), pvc=pvc,
                     authorised_signers=signers, reseller=reseller,
                     pending_order=self.get(d, "pending_order", p, self.boolean, False),

@@ -1,0 +1,383 @@
+"""The SimPy cutover model: port orders through their lifecycle, carriers' desks, faults, traffic.
+
+The lifecycle is DOMAIN.md's::
+
+    REQUESTED -> VALIDATED | REJECTED -> ACCEPTED | DENIED -> (CANCELLED) -> ACTIVATING
+    -> ACTIVE | ROLLED_BACK (-> re-attempt) ; ACTIVE -> QUARANTINE -> RETURNED
+
+Every change of a number's serving carrier goes through the routing core as one atomic apply;
+activations due at the same instant are published together. Every stochastic choice draws from
+one seeded generator, so the same seed gives the same events, byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import simpy
+
+from .ledger import Ledger
+from .regimes import get_regime
+from .regimes.base import OrderFacts, Regime
+from .routing import PortChange, RoutingCore, e164_to_int
+from .scenario import PortOrder, Scenario
+from .traffic import Switchboard
+from .validation import rejection_reasons
+
+__all__ = ["simulate", "SimulationResult", "CutoverModel"]
+
+#: Minutes the switch-over takes inside the window when no fault says otherwise.
+SWITCH_MINUTES = (2.0, 15.0)
+#: Minutes before a failed activation is detected and rolled back, when the fault is silent.
+DETECT_MINUTES = 30.0
+#: Hours after the port before a temporary number goes back to the pool (US seed).
+TEMPORARY_RELEASE_HOURS = 24.0
+
+
+@dataclass
+class PortRun:
+    """The mutable progress of one port order inside a run."""
+
+    order: PortOrder
+    state: str = "requested"
+    attempt: int = 0
+    accepted_at: float | None = None
+    port_at: float | None = None
+    no_return_at: float | None = None
+    deadline_at: float | None = None
+    active_at: float | None = None
+    process: simpy.Process | None = None
+    interruptions: list[float] = field(default_factory=list)
+
+
+@dataclass
+class SimulationResult:
+    """What a run produced: the event records, the summary, the routing state reached."""
+
+    scenario: Scenario
+    seed: int
+    at: datetime
+    routing: RoutingCore
+    ledger: Ledger
+    summary: dict[str, Any]
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Event records as dicts, in time order (see DESIGN.md, outputs of run)."""
+        return list(self.ledger.records())
+
+
+class CutoverModel:
+    """One run of a scenario. Build, then ``run(until)``; read the state between runs."""
+
+    def __init__(self, scenario: Scenario, *, seed: int | None = None):
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.rng = np.random.default_rng(self.seed)
+        self.env = simpy.Environment()
+        self.regime: Regime = get_regime(scenario.regime)
+        self.epoch = scenario.start.timestamp()
+        self.ledger = Ledger(self.epoch)
+        self.routing = RoutingCore(
+            scenario.carrier_ids, scenario.interconnects,
+            [(r.prefix, r.holder) for r in scenario.ranges], scheme=scenario.routing,
+        )
+        self.holder_of = {
+            n: self.routing.route(n).range_holder
+            for c in scenario.customers for n in c.numbers
+        }
+        served = [(n, c.carrier) for c in scenario.customers for n in c.numbers
+                  if c.carrier != self.holder_of[n]]
+        if served:
+            self.routing.apply([PortChange(e164_to_int(n), cid, note="initial")
+                                for n, cid in served])
+        self.desks = {c.id: simpy.Resource(self.env, c.desk_capacity) for c in scenario.carriers}
+        self.runs = {o.id: PortRun(o) for o in scenario.port_orders}
+        self.status: dict[str, str] = {}  # number -> 'interrupted' | 'lost' | 'quarantine'
+        self.in_flight: Counter[str] = Counter()  # number -> orders pending on it
+        self.quarantined: set[str] = set()
+        self.down: set[str] = set()
+        self._pending: list[tuple[PortChange, simpy.Event]] = []
+        self._flush: simpy.Event | None = None
+        self.switchboard = Switchboard(self)
+        self._start_processes()
+
+    # -- time -----------------------------------------------------------------------------
+    def sim_time(self, t: datetime) -> float:
+        """Simulated seconds since the scenario's start for an aware datetime."""
+        return t.timestamp() - self.epoch
+
+    def wall(self, s: float) -> datetime:
+        return datetime.fromtimestamp(round(self.epoch + s), UTC)
+
+    def iso(self, s: float) -> str:
+        return self.wall(s).isoformat()
+
+    def _until(self, s: float) -> simpy.Timeout:
+        return self.env.timeout(max(0.0, s - self.env.now))
+
+    # -- running --------------------------------------------------------------------------
+    def _start_processes(self) -> None:
+        for run in self.runs.values():
+            run.process = self.env.process(self._port(run))
+            for fault in run.order.faults:
+                if fault.kind == "withdraw" and fault.at is not None:
+                    self.env.process(self._withdraw(run, self.sim_time(fault.at)))
+                elif fault.kind == "cancel_old_service" and fault.at is not None:
+                    self.env.process(self._cancel_old_service(run, self.sim_time(fault.at)))
+        for carrier in self.scenario.carriers:
+            for outage in carrier.outages:
+                self.env.process(self._outage(carrier.id, outage.start, outage.minutes))
+        self.switchboard.start()
+
+    def run(self, until: datetime | None = None,
+            progress: Callable[[float], None] | None = None) -> None:
+        """Advance the simulation to ``until`` (default: the horizon)."""
+        end = self.sim_time(until or self.scenario.horizon)
+        if end <= self.env.now:
+            return
+        steps = 1 if progress is None else 50
+        begin = self.env.now
+        for k in range(1, steps + 1):
+            self.env.run(until=begin + (end - begin) * k / steps)
+            if progress is not None:
+                progress(k / steps)
+
+    # -- routing changes, batched per instant ----------------------------------------------
+    def publish(self, numbers: tuple[str, ...], carrier: str, note: str) -> simpy.Event:
+        """Queue a change of serving carrier; all changes at one instant go out in one apply."""
+        done = self.env.event()
+        for n in numbers:
+            self._pending.append((PortChange(e164_to_int(n), carrier, at=self.env.now,
+                                             note=note), done))
+        if self._flush is None:
+            self._flush = self.env.timeout(0)
+            self._flush.callbacks.append(self._apply_pending)
+        return done
+
+    def _apply_pending(self, _event: simpy.Event) -> None:
+        pending, self._pending, self._flush = self._pending, [], None
+        snapshot = self.routing.apply([change for change, _ in pending])
+        self.switchboard.published(self.env.now, snapshot)
+        for event in {id(e): e for _, e in pending}.values():
+            event.succeed(snapshot)
+
+    # -- the port order's lifecycle ---------------------------------------------------------
+    def emit(self, event: str, run: PortRun | None, state: str | None = None,
+             numbers: tuple[str, ...] | None = None, **extra: Any) -> None:
+        if run is not None and state is not None:
+            run.state = state
+        port = run.order.id if run else None
+        nums = numbers if numbers is not None else (run.order.numbers if run else ())
+        self.ledger.add(self.env.now, event, port, nums, state if run else None, extra)
+
+    def _facts(self, order: PortOrder) -> OrderFacts:
+        from .numbering import NumberType, number_type
+
+        first = order.numbers[0]
+        kind = number_type(first, self.scenario.regime)
+        return OrderFacts(
+            numbers=len(order.numbers), ddi=order.ddi,
+            non_geographic=kind in (NumberType.NON_GEOGRAPHIC, NumberType.TOLL_FREE),
+            losing_is_range_holder=self.holder_of.get(first) == order.losing,
+            mobile=kind == NumberType.MOBILE,
+            agreed_date=order.requested_date,
+        )
+
+    def _port(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
+        order, regime = run.order, self.regime
+        try:
+            yield self._until(self.sim_time(order.submitted))
+            for n in order.numbers:
+                self.in_flight[n] += 1
+            self.emit("submitted", run, "requested", losing=order.losing, gaining=order.gaining,
+                      requested_date=order.requested_date.isoformat()
+                      if order.requested_date else None)
+            facts = self._facts(order)
+            deadline = regime.port_deadline(order.submitted, facts=facts)
+            answer_by = self.sim_time(regime.answer_deadline(order.submitted, facts=facts))
+            run.deadline_at = self.sim_time(deadline)
+            carrier = self.scenario.carrier(order.losing)
+            with self.desks[order.losing].request() as slot:
+                yield slot
+                work = carrier.answer_hours * 3600.0 * self.rng.uniform(0.8, 1.2)
+                clock = self.sim_time(regime.clock_start(self.wall(self.env.now)))
+                yield self._until(max(self.env.now, clock) + work)
+            reasons = rejection_reasons(self, run)
+            if reasons:
+                self.emit("rejected", run, "rejected", reason=reasons[0],
+                          detail=_reason_text(reasons[0]), reasons=list(reasons))
+                return
+            self.emit("validated", run, "validated")
+            late_answer = self.env.now > answer_by
+            delay = sum(f.days for f in order.faults_of("delay"))
+            if delay:
+                # the losing carrier sits on the order past its deadline
+                yield self._until(max(self.env.now, run.deadline_at + delay * 86400.0))
+                late_answer = True
+            for fault in order.faults_of("deny"):
+                self.emit("denied", run, "denied", reason=fault.reason,
+                          detail=_reason_text(fault.reason))
+                return
+            requested = order.requested_date
+            earliest = self.wall(self.env.now)
+            port = regime.schedule_port(earliest, requested if not delay else None)
+            run.accepted_at = self.env.now
+            run.port_at = self.sim_time(port)
+            run.no_return_at = self.sim_time(regime.point_of_no_return(earliest, port))
+            _, window_end = regime.window(port)
+            self.emit("accepted", run, "accepted", port_date=_iso(port),
+                      window_end=_iso(window_end), point_of_no_return=self.iso(run.no_return_at),
+                      deadline=_iso(deadline), late_answer=late_answer)
+            yield from self._attempts(run)
+        except simpy.Interrupt:
+            return
+        finally:
+            for n in order.numbers:
+                self.in_flight[n] -= 1
+
+    def _attempts(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
+        order = run.order
+        while True:
+            run.attempt += 1
+            yield self._until(run.port_at or 0.0)
+            window_start = self.env.now
+            self.emit("activating", run, "activating", attempt=run.attempt)
+            self._interrupt(order.numbers, True)
+            switch = next((f.minutes for f in order.faults_of("interruption")
+                           if f.attempt == run.attempt), None)
+            if switch is None:
+                switch = float(self.rng.uniform(*SWITCH_MINUTES))
+            failure = next((f for f in order.faults_of("activation_failure")
+                            if f.attempt == run.attempt), None)
+            if failure is None:
+                yield self.env.timeout(switch * 60.0)
+                yield self.publish(order.numbers, order.gaining, "activation")
+                self._interrupt(order.numbers, False)
+                self._interruption(run, window_start, "cutover")
+                yield self.env.timeout(self.switchboard.copy_lag(order) * 60.0)
+                run.active_at = self.env.now
+                late = self.regime.days_late(self.wall(run.deadline_at or 0.0),
+                                             self.wall(self.env.now))
+                self.emit("active", run, "active", attempt=run.attempt, days_late=late)
+                yield from self._after_port(run)
+                return
+            # the routing copies are updated, but the gaining side does not take the calls
+            yield self.env.timeout(switch * 60.0)
+            yield self.publish(order.numbers, order.gaining, "activation")
+            yield self.env.timeout((failure.minutes or DETECT_MINUTES) * 60.0)
+            self.emit("activation_failed", run, "activating", attempt=run.attempt,
+                      fault=failure.reason or "gaining carrier did not terminate calls")
+            yield self.publish(order.numbers, order.losing, "rollback")
+            self._interrupt(order.numbers, False)
+            self._interruption(run, window_start, "failed activation")
+            self.emit("rolled_back", run, "rolled_back", attempt=run.attempt)
+            retry = self.regime.schedule_port(
+                self.wall(self.env.now + order.reattempt_days * 86400.0))
+            run.port_at = self.sim_time(retry)
+            self.emit("reattempt_scheduled", run, "accepted", port_date=_iso(retry))
+
+    def _after_port(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
+        order = run.order
+        customer = self.scenario.customer(order.customer)
+        if customer.temporary_number:
+            yield self.env.timeout(TEMPORARY_RELEASE_HOURS * 3600.0)
+            self.emit("temporary_number_released", run, None, temporary=customer.temporary_number)
+        if order.contract_end is None:
+            return
+        yield self._until(self.sim_time(order.contract_end))
+        self.emit("quarantine", run, "quarantine")
+        self.quarantined.update(order.numbers)
+        for n in order.numbers:
+            self.status[n] = "quarantine"
+        back = self.regime.quarantine_ends(order.contract_end)
+        yield self._until(self.sim_time(back))
+        by_holder: dict[str, list[str]] = {}
+        for n in order.numbers:
+            by_holder.setdefault(self.holder_of[n], []).append(n)
+        for holder, numbers in by_holder.items():
+            yield self.publish(tuple(numbers), holder, "return")
+        self.quarantined.difference_update(order.numbers)
+        for n in order.numbers:
+            self.status[n] = "lost"  # back in the range holder's pool: nobody answers it
+        self.emit("returned", run, "returned")
+
+    def _interrupt(self, numbers: tuple[str, ...], on: bool) -> None:
+        for n in numbers:
+            if on:
+                self.status[n] = "interrupted"
+            elif self.status.get(n) == "interrupted":
+                del self.status[n]
+
+    def _interruption(self, run: PortRun, start: float, cause: str) -> None:
+        minutes = (self.env.now - start) / 60.0
+        run.interruptions.append(minutes)
+        self.emit("interruption", run, None, start=self.iso(start), end=self.iso(self.env.now),
+                  minutes=round(minutes, 3), cause=cause)
+
+    # -- faults from outside the order -------------------------------------------------------
+    def _withdraw(self, run: PortRun, at: float) -> Generator[simpy.Event, Any, None]:
+        yield self._until(at)
+        if run.state in ("rejected", "denied", "cancelled", "lost", "active", "quarantine",
+                         "returned"):
+            return
+        if run.no_return_at is not None and self.env.now > run.no_return_at:
+            self.emit("withdraw_refused", run, None,
+                      reason=f"after the point of no return {self.iso(run.no_return_at)}")
+            return
+        if run.process is not None and run.process.is_alive:
+            run.process.interrupt("withdrawn")
+        self.emit("withdrawn", run, "cancelled")
+
+    def _cancel_old_service(self, run: PortRun, at: float) -> Generator[simpy.Event, Any, None]:
+        yield self._until(at)
+        self.emit("service_cancelled", run, None, carrier=run.order.losing)
+        if run.state in ("active", "quarantine", "returned", "rejected", "denied", "cancelled"):
+            return
+        # Ooma seed: cancelling before the port completes releases the number
+        if run.process is not None and run.process.is_alive:
+            run.process.interrupt("old service cancelled")
+        for n in run.order.numbers:
+            self.status[n] = "lost"
+        self.emit("number_lost", run, "lost", carrier=run.order.losing)
+
+    def _outage(self, carrier: str, start: datetime, minutes: float
+                ) -> Generator[simpy.Event, Any, None]:
+        yield self._until(self.sim_time(start))
+        self.down.add(carrier)
+        yield self.env.timeout(minutes * 60.0)
+        self.down.discard(carrier)
+        self.ledger.add(self.env.now, "carrier_outage", None, (), None, {
+            "carrier": carrier, "start": _iso(start), "end": self.iso(self.env.now),
+            "minutes": minutes})
+
+
+def simulate(scenario: Scenario, *, seed: int | None = None, until: datetime | None = None,
+             progress: Callable[[float], None] | None = None) -> SimulationResult:
+    """Play a scenario from its start to ``until`` (default: its horizon).
+
+    Returns the events, the summary and the routing core as it stands at ``until``.
+    """
+    from .summary import summarise
+
+    model = CutoverModel(scenario, seed=seed)
+    model.run(until, progress)
+    at = until or scenario.horizon
+    return SimulationResult(scenario, model.seed, at, model.routing, model.ledger,
+                            summarise(model))
+
+
+def _iso(t: datetime) -> str:
+    return t.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def _reason_text(reason: str) -> str:
+    from .regimes.base import REJECTION_TEXT
+
+    return REJECTION_TEXT.get(reason, reason)
+

@@ -1,0 +1,66 @@
+"""Validation of a port request against the losing carrier's records, per regime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .scenario import Customer, PortOrder
+
+if TYPE_CHECKING:
+    from .model import CutoverModel, PortRun
+
+__all__ = ["rejection_reasons", "CHECKS"]
+
+Check = Callable[["CutoverModel", PortOrder, Customer], bool]
+
+
+def _not_portable(model: CutoverModel, order: PortOrder, _c: Customer) -> bool:
+    from .numbering import is_portable
+
+    return not all(is_portable(n, model.scenario.regime) for n in order.numbers)
+
+
+def _service_switch(model: CutoverModel, order: PortOrder, _c: Customer) -> bool:
+    from .numbering import service_type
+
+    wanted = order.request.service_type
+    return wanted is not None and any(
+        service_type(n, model.scenario.regime) != wanted for n in order.numbers)
+
+
+def _inactive(model: CutoverModel, order: PortOrder, c: Customer) -> bool:
+    limit = model.regime.inactivity_limit
+    return (c.inactive_since is not None and limit is not None
+            and limit.after(c.inactive_since) < order.submitted)
+
+
+def _pending(model: CutoverModel, order: PortOrder, c: Customer) -> bool:
+    return c.pending_order or any(model.in_flight[n] > 1 for n in order.numbers)
+
+
+#: reason -> predicate that is true when the order must be rejected for it.
+CHECKS: dict[str, Check] = {
+    "account_number": lambda m, o, c: o.request.account != c.account,
+    "pin": lambda m, o, c: c.pin is not None and o.request.pin != c.pin,
+    "holder_name": lambda m, o, c: o.request.name != c.name,
+    "service_address": lambda m, o, c: o.request.address != c.address,
+    "pending_order": _pending,
+    "contract_restriction": lambda m, o, c: c.contract_restriction,
+    "loa_incomplete": lambda m, o, c: not o.request.loa_complete,
+    "loa_unsigned": lambda m, o, c: not o.request.loa_signed,
+    "unauthorised_signer": lambda m, o, c: o.request.signer not in c.authorised_signers,
+    "pvc_mismatch": lambda m, o, c: c.pvc is not None and o.request.pvc != c.pvc,
+    "not_portable": _not_portable,
+    "service_type_switch": _service_switch,
+    "inactive_number": _inactive,
+    "quarantined": lambda m, o, c: any(n in m.quarantined for n in o.numbers),
+}
+
+
+def rejection_reasons(model: CutoverModel, run: PortRun) -> tuple[str, ...]:
+    """Every reason, in the regime's order, why the losing carrier rejects this order now."""
+    order = run.order
+    customer = model.scenario.customer(order.customer)
+    return tuple(reason for reason in model.regime.validation_checks
+                 if CHECKS[reason](model, order, customer))
