@@ -216,9 +216,8 @@ def route(
         }
         click.echo(json.dumps(document, ensure_ascii=False))
     else:
-        status = "ported" if answer.ported else "not ported"
         via = " -> ".join(answer.path)
-        click.echo(f"{answer.number} -> {answer.carrier} via {via} ({status}; {answer.reason})")
+        click.echo(f"{answer.number} -> {answer.carrier} via {via} ({answer.reason})")
     return EXIT_OK
 
 

@@ -153,8 +153,8 @@ class CutoverModel:
         """Queue a change of serving carrier; all changes at one instant go out in one apply."""
         done = self.env.event()
         for n in numbers:
-            self._pending.append((PortChange(e164_to_int(n), carrier, at=self.env.now,
-                                             note=note), done))
+            change = PortChange(e164_to_int(n), carrier, at=self.epoch + self.env.now, note=note)
+            self._pending.append((change, done))
         if self._flush is None:
             self._flush = self.env.timeout(0)
             self._flush.callbacks.append(self._apply_pending)
@@ -278,7 +278,7 @@ class CutoverModel:
             self._interruption(run, window_start, "failed activation")
             self.emit("rolled_back", run, "rolled_back", attempt=run.attempt)
             retry = self.regime.schedule_port(
-                self.wall(self.env.now + order.reattempt_days * 86400.0))
+                self.wall(window_start + order.reattempt_days * 86400.0))
             run.port_at = self.sim_time(retry)
             self.emit("reattempt_scheduled", run, "accepted", port_date=_iso(retry))
 
