@@ -63,6 +63,7 @@ class Reader:
         self.country = "GB"
         self.tz: tzinfo = UTC
         self.carrier_ids: set[str] = set()
+        self.ddi_customers: set[str] = set()
 
     # -- primitives --------------------------------------------------------------------------
     def err(self, path: str, message: str) -> None:
@@ -332,7 +333,9 @@ class Reader:
             if d is None:
                 continue
             cid = self.get(d, "id", p, self.ident)
-            numbers, _ = self.numbers(d.get("numbers"), _join(p, "numbers"))
+            numbers, block = self.numbers(d.get("numbers"), _join(p, "numbers"))
+            if block:
+                self.ddi_customers.add(str(cid))
             if not numbers and "numbers" in d:
                 self.err(_join(p, "numbers"), "a customer needs at least one number")
             elif "numbers" not in d:
@@ -404,7 +407,7 @@ class Reader:
             if "numbers" in d:
                 numbers, ddi = self.numbers(d["numbers"], _join(p, "numbers"))
             else:
-                numbers, ddi = (cust.numbers if cust else ()), False
+                numbers, ddi = (cust.numbers if cust else ()), cid in self.ddi_customers
             if cust:
                 for n in numbers:
                     if n not in cust.numbers:
