@@ -1,0 +1,36 @@
+"""The dependency direction DESIGN.md fixes: sim never imports sip_harness; the routing core is pure."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SIM = sorted((ROOT / "sim").rglob("*.py"))
+PURE_ROUTING = ("routing.py", "number_plan.py", "porting_db.py", "number_table.py")
+ALLOWED_IN_ROUTING = {"numpy", "networkx", "sim"}
+
+
+def imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add("sim" if node.level else (node.module or "").split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("path", SIM, ids=lambda p: str(p.relative_to(ROOT)))
+def test_sim_never_imports_the_harness(path: Path) -> None:
+    assert "sip_harness" not in imports(path)
+
+
+@pytest.mark.parametrize("name", [n for n in PURE_ROUTING if (ROOT / "sim" / n).exists()])
+def test_routing_core_imports_only_stdlib_numpy_networkx(name: str) -> None:
+    import sys
+
+    third_party = {m for m in imports(ROOT / "sim" / name) if m not in sys.stdlib_module_names}
+    assert third_party <= ALLOWED_IN_ROUTING, third_party
