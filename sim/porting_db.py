@@ -1,0 +1,199 @@
+"""The porting database: which carrier serves each ported number, and the history of changes."""
+
+from __future__ import annotations
+
+__all__ = ["PortingDatabase", "PortingHistory", "entry_hashes", "carrier_salts", "NOT_PORTED"]
+
+import bisect
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.number_table import NumberTable
+
+NOT_PORTED = -1  # overlay value: the number is back with its range holder
+_ABSENT = np.iinfo(np.int16).min
+# At most this full (a power of two above it): short probes, most misses end at the home slot.
+BASE_LOAD = 0.35
+_M64 = (1 << 64) - 1
+
+
+def carrier_salts(carrier_ids: Sequence[str]) -> np.ndarray:
+    """A stable 64-bit salt per carrier id (blake2b, so equal across processes)."""
+    return np.array(
+        [int.from_bytes(hashlib.blake2b(c.encode(), digest_size=8).digest(), "little")
+         for c in carrier_ids],
+        dtype=np.uint64,
+    )
+
+
+def entry_hashes(keys: np.ndarray, salts: np.ndarray) -> np.ndarray:
+    """splitmix64 of key ^ salt, element-wise: one 64-bit hash per (key, carrier) entry."""
+    z = np.asarray(keys, dtype=np.int64).view(np.uint64) ^ salts
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def hash_sum(hashes: np.ndarray) -> int:
+    """Sum of 64-bit hashes mod 2**64 (order-free, so entries can be added and removed)."""
+    return int(hashes.sum(dtype=np.uint64)) if hashes.size else 0
+
+
+class PortingDatabase:
+    """An immutable map number -> serving carrier index, holding only ported numbers.
+
+    A compact base table plus a small overlay (a dict for single lookups and a table for
+    batches) of the numbers changed since the base was built; ``NOT_PORTED`` in the overlay
+    hides a base entry. ``with_changes`` returns a new database and leaves this one alone.
+    """
+
+    __slots__ = ("base", "overlay", "overlay_table", "count", "hash", "salts")
+
+    def __init__(self, base: NumberTable, overlay: dict[int, int], count: int, hash_: int,
+                 salts: np.ndarray) -> None:
+        self.base = base
+        self.overlay = overlay
+        self.overlay_table: NumberTable | None = None
+        if overlay:
+            keys = np.fromiter(overlay.keys(), dtype=np.int64, count=len(overlay))
+            vals = np.fromiter(overlay.values(), dtype=np.int16, count=len(overlay))
+            self.overlay_table = NumberTable(keys, vals)
+        self.count = count
+        self.hash = hash_
+        self.salts = salts
+
+    @classmethod
+    def build(cls, numbers: np.ndarray, carriers: np.ndarray, salts: np.ndarray
+              ) -> PortingDatabase:
+        """A database with no overlay from unique ``numbers`` and their carrier indices."""
+        numbers = np.ascontiguousarray(numbers, dtype=np.int64)
+        carriers = np.ascontiguousarray(carriers, dtype=np.int16)
+        base = NumberTable(numbers, carriers, load=BASE_LOAD)
+        return cls(base, {}, len(numbers), hash_sum(entry_hashes(numbers, salts[carriers])),
+                   salts)
+
+    def ported_batch(self, numbers: np.ndarray, default: int | np.ndarray = NOT_PORTED
+                     ) -> np.ndarray:
+        """Serving carrier index (int16) per number; ``default`` where it is not ported.
+
+        ``default`` may be an array (e.g. the numbers' range holders).
+        """
+        if self.overlay_table is None:
+            return self.base.get_batch(numbers, default)
+        out = self.base.get_batch(numbers, _ABSENT)
+        out = self.overlay_table.get_batch(numbers, out)
+        return np.where((out == _ABSENT) | (out == NOT_PORTED), default, out).astype(np.int16)
+
+    def get(self, number: int) -> int:
+        """Serving carrier index of one number, or -1 when it is not ported."""
+        v = self.overlay.get(number) if self.overlay else None
+        if v is not None:
+            return v
+        got = self.base.get(number, NOT_PORTED)
+        return NOT_PORTED if got is None else got
+
+    def with_changes(self, numbers: np.ndarray, carriers: np.ndarray, holders: np.ndarray
+                     ) -> PortingDatabase:
+        """A new database where each of the unique ``numbers`` is served by ``carriers``.
+
+        ``holders`` are the numbers' range holders: a number given back to its holder is
+        no longer ported.
+        """
+        old = self.ported_batch(numbers)
+        new = np.where(carriers == holders, NOT_PORTED, carriers).astype(np.int16)
+        was, now = old >= 0, new >= 0
+        delta = (hash_sum(entry_hashes(numbers[now], self.salts[new[now]]))
+                 - hash_sum(entry_hashes(numbers[was], self.salts[old[was]])))
+        in_base = self.base.get_batch(numbers, NOT_PORTED)
+        needed = new != in_base
+        overlay = dict(self.overlay)
+        overlay.update(zip(numbers[needed].tolist(), new[needed].tolist(), strict=True))
+        if overlay and not needed.all():
+            for n in numbers[~needed].tolist():
+                overlay.pop(n, None)
+        count = self.count + int(now.sum()) - int(was.sum())
+        return PortingDatabase(self.base, overlay, count, (self.hash + delta) & _M64, self.salts)
+
+    def items(self) -> tuple[np.ndarray, np.ndarray]:
+        """(numbers, carrier indices) of every ported number, unordered."""
+        keys, vals = self.base.items()
+        if self.overlay_table is None:
+            return keys, vals
+        hidden = self.overlay_table.get_batch(keys, _ABSENT) != _ABSENT
+        ok, ov = self.overlay_table.items()
+        keep = ov != NOT_PORTED
+        return (np.concatenate([keys[~hidden], ok[keep]]),
+                np.concatenate([vals[~hidden], ov[keep]]))
+
+    def compacted(self) -> PortingDatabase:
+        """The same content with the overlay folded into a freshly built base."""
+        keys, vals = self.items()
+        base = NumberTable(keys, vals, load=BASE_LOAD)
+        return PortingDatabase(base, {}, len(keys), self.hash, self.salts)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the tables (the overlay dict not counted)."""
+        extra = self.overlay_table.nbytes if self.overlay_table is not None else 0
+        return self.base.nbytes + extra
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """The rows one apply added: columns, plus each row's previous row for the same number."""
+
+    start: int
+    version: int
+    numbers: np.ndarray
+    carriers: np.ndarray
+    at: np.ndarray
+    notes: tuple[str, ...]
+    prev: np.ndarray
+
+
+class PortingHistory:
+    """Append-only log of applied changes, in columns, with a per-number chain of rows."""
+
+    def __init__(self) -> None:
+        self._batches: list[_Batch] = []
+        self._starts: list[int] = []
+        self._last: dict[int, int] = {}
+        self._rows = 0
+
+    def append(self, version: int, numbers: list[int], carriers: np.ndarray,
+               at: list[float | None], notes: list[str]) -> None:
+        """Record one apply's changes (in order) under ``version``."""
+        last = self._last
+        start = self._rows
+        prev = np.empty(len(numbers), dtype=np.int64)
+        for i, n in enumerate(numbers):
+            prev[i] = last.get(n, -1)
+            last[n] = start + i
+        ats = np.array([np.nan if a is None else a for a in at], dtype=np.float64)
+        batch = _Batch(start, version, np.array(numbers, dtype=np.int64),
+                       np.asarray(carriers, dtype=np.int16), ats, tuple(notes), prev)
+        self._batches.append(batch)
+        self._starts.append(start)
+        self._rows = start + len(numbers)
+
+    def rows(self, number: int, upto_version: int | None = None
+             ) -> list[tuple[int, float | None, str, int]]:
+        """(carrier index, at, note, version) of each change to ``number``, oldest first."""
+        out: list[tuple[int, float | None, str, int]] = []
+        row = self._last.get(number, -1)
+        while row >= 0:
+            b = self._batches[bisect.bisect_right(self._starts, row) - 1]
+            i = row - b.start
+            if upto_version is None or b.version <= upto_version:
+                at = float(b.at[i])
+                out.append((int(b.carriers[i]), None if at != at else at, b.notes[i], b.version))
+            row = int(b.prev[i])
+        out.reverse()
+        return out
+
+    def __len__(self) -> int:
+        return self._rows
