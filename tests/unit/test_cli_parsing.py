@@ -286,7 +286,7 @@ def test_route_prints_the_route_in_words(
     assert cli.main(argv) == 0
     assert capsys.readouterr().out == (
         "+441632960001 -> callagenix via vodafone -> bt -> callagenix "
-        "(ported; ported from bt to callagenix at 2026-11-28T00:00Z)\n"
+        "(ported from bt to callagenix at 2026-11-28T00:00Z)\n"
     )
     assert fake_model == {"seed": 9, "until": START, "progress": None, "origin": "vodafone"}
 
