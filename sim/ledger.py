@@ -42,5 +42,12 @@ class Ledger:
                 "event": event, "port": port, "numbers": list(numbers), "state": state,
             }
             if extra:
-                record.update(extra)
+                record.update({k: _text(v) for k, v in extra.items()})
             yield record
+
+
+def _text(value: Any) -> Any:
+    # instants are kept as datetimes while running and written as UTC ISO-8601 text
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(microsecond=0).isoformat()
+    return value

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,9 @@ __all__ = ["simulate", "SimulationResult", "CutoverModel"]
 SWITCH_MINUTES = (2.0, 15.0)
 #: Minutes before a failed activation is detected and rolled back, when the fault is silent.
 DETECT_MINUTES = 30.0
+#: The central database publishes queued changes on this tick (seconds): one snapshot per tick,
+#: however many ports activate in it (bulk provisioning, as NPAC and central databases do).
+PUBLISH_TICK = 60.0
 #: Hours after the port before a temporary number goes back to the pool (US seed).
 TEMPORARY_RELEASE_HOURS = 24.0
 
@@ -102,8 +105,8 @@ class CutoverModel:
         self.in_flight: Counter[str] = Counter()  # number -> orders pending on it
         self.quarantined: set[str] = set()
         self.down: set[str] = set()
-        self._pending: list[tuple[PortChange, simpy.Event]] = []
-        self._flush: simpy.Event | None = None
+        self._pending: list[PortChange] = []
+        self._published: simpy.Event | None = None
         self.switchboard = Switchboard(self)
         self._start_processes()
 
@@ -150,22 +153,24 @@ class CutoverModel:
 
     # -- routing changes, batched per instant ----------------------------------------------
     def publish(self, numbers: tuple[str, ...], carrier: str, note: str) -> simpy.Event:
-        """Queue a change of serving carrier; all changes at one instant go out in one apply."""
-        done = self.env.event()
-        for n in numbers:
-            change = PortChange(e164_to_int(n), carrier, at=self.epoch + self.env.now, note=note)
-            self._pending.append((change, done))
-        if self._flush is None:
-            self._flush = self.env.timeout(0)
-            self._flush.callbacks.append(self._apply_pending)
-        return done
+        """Queue a change of serving carrier; the event fires when the next tick publishes it.
 
-    def _apply_pending(self, _event: simpy.Event) -> None:
-        pending, self._pending, self._flush = self._pending, [], None
-        snapshot = self.routing.apply([change for change, _ in pending])
+        Every change queued before a tick goes out in one atomic apply of the routing core.
+        """
+        stamp = self.epoch + self.env.now
+        self._pending.extend(PortChange(e164_to_int(n), carrier, at=stamp, note=note)
+                             for n in numbers)
+        if self._published is None:
+            now = self.env.now
+            tick = -(-now // PUBLISH_TICK) * PUBLISH_TICK
+            self._published = self.env.timeout(tick - now)
+            self._published.callbacks.append(self._apply_pending)
+        return self._published
+
+    def _apply_pending(self, event: simpy.Event) -> None:
+        pending, self._pending, self._published = self._pending, [], None
+        snapshot = self.routing.apply(pending)
         self.switchboard.published(self.env.now, snapshot)
-        for event in {id(e): e for _, e in pending}.values():
-            event.succeed(snapshot)
 
     # -- the port order's lifecycle ---------------------------------------------------------
     def emit(self, event: str, run: PortRun | None, state: str | None = None,
@@ -196,8 +201,7 @@ class CutoverModel:
             for n in order.numbers:
                 self.in_flight[n] += 1
             self.emit("submitted", run, "requested", losing=order.losing, gaining=order.gaining,
-                      requested_date=order.requested_date.isoformat()
-                      if order.requested_date else None)
+                      requested_date=order.requested_date)
             facts = self._facts(order)
             deadline = regime.port_deadline(order.submitted, facts=facts)
             answer_by = self.sim_time(regime.answer_deadline(order.submitted, facts=facts))
@@ -231,9 +235,9 @@ class CutoverModel:
             run.port_at = self.sim_time(port)
             run.no_return_at = self.sim_time(regime.point_of_no_return(earliest, port))
             _, window_end = regime.window(port)
-            self.emit("accepted", run, "accepted", port_date=_iso(port),
-                      window_end=_iso(window_end), point_of_no_return=self.iso(run.no_return_at),
-                      deadline=_iso(deadline), late_answer=late_answer)
+            self.emit("accepted", run, "accepted", port_date=port, window_end=window_end,
+                      point_of_no_return=self.wall(run.no_return_at), deadline=deadline,
+                      late_answer=late_answer)
             yield from self._attempts(run)
         except simpy.Interrupt:
             return
@@ -260,7 +264,9 @@ class CutoverModel:
                 yield self.publish(order.numbers, order.gaining, "activation")
                 self._interrupt(order.numbers, False)
                 self._interruption(run, window_start, "cutover")
-                yield self.env.timeout(self.switchboard.copy_lag(order) * 60.0)
+                lag = self.switchboard.copy_lag(order)
+                if lag:
+                    yield self.env.timeout(lag * 60.0)
                 run.active_at = self.env.now
                 late = self.regime.days_late(self.wall(run.deadline_at or 0.0),
                                              self.wall(self.env.now))
@@ -280,7 +286,7 @@ class CutoverModel:
             retry = self.regime.schedule_port(
                 self.wall(window_start + order.reattempt_days * 86400.0))
             run.port_at = self.sim_time(retry)
-            self.emit("reattempt_scheduled", run, "accepted", port_date=_iso(retry))
+            self.emit("reattempt_scheduled", run, "accepted", port_date=retry)
 
     def _after_port(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
         order = run.order
@@ -317,7 +323,7 @@ class CutoverModel:
     def _interruption(self, run: PortRun, start: float, cause: str) -> None:
         minutes = (self.env.now - start) / 60.0
         run.interruptions.append(minutes)
-        self.emit("interruption", run, None, start=self.iso(start), end=self.iso(self.env.now),
+        self.emit("interruption", run, None, start=self.wall(start), end=self.wall(self.env.now),
                   minutes=round(minutes, 3), cause=cause)
 
     # -- faults from outside the order -------------------------------------------------------
@@ -353,7 +359,7 @@ class CutoverModel:
         yield self.env.timeout(minutes * 60.0)
         self.down.discard(carrier)
         self.ledger.add(self.env.now, "carrier_outage", None, (), None, {
-            "carrier": carrier, "start": _iso(start), "end": self.iso(self.env.now),
+            "carrier": carrier, "start": start, "end": self.wall(self.env.now),
             "minutes": minutes})
 
 
@@ -370,10 +376,6 @@ def simulate(scenario: Scenario, *, seed: int | None = None, until: datetime | N
     at = until or scenario.horizon
     return SimulationResult(scenario, model.seed, at, model.routing, model.ledger,
                             summarise(model))
-
-
-def _iso(t: datetime) -> str:
-    return t.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def _reason_text(reason: str) -> str:

@@ -198,6 +198,22 @@ def number_type(e164: str, regime: str) -> NumberType:
     ValueError
         If ``regime`` is unknown.
     """
+    if len(e164) > 9 and e164[0] == "+" and e164[1:].isdigit():
+        # The type depends only on the country code, the leading national digits and the
+        # length, so clean E.164 input is classified once per (prefix, length): the model
+        # asks this for every number of every port order.
+        key = (e164[:9], len(e164), regime)
+        kind = _TYPE_BY_PREFIX.get(key)
+        if kind is None:
+            kind = _TYPE_BY_PREFIX[key] = _number_type(e164, regime)
+        return kind
+    return _number_type(e164, regime)
+
+
+_TYPE_BY_PREFIX: dict[tuple[str, int, str], NumberType] = {}
+
+
+def _number_type(e164: str, regime: str) -> NumberType:
     plan = _plan(regime)
     try:
         parsed = phonenumbers.parse(e164, None)

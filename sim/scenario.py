@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from .errors import ScenarioError
@@ -201,11 +202,21 @@ class Scenario:
     def carrier_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.carriers)
 
+    @cached_property
+    def _carriers_by_id(self) -> dict[str, Carrier]:
+        return {c.id: c for c in self.carriers}
+
+    @cached_property
+    def _customers_by_id(self) -> dict[str, Customer]:
+        return {c.id: c for c in self.customers}
+
     def carrier(self, carrier_id: str) -> Carrier:
-        return next(c for c in self.carriers if c.id == carrier_id)
+        """The carrier with this id (KeyError if none)."""
+        return self._carriers_by_id[carrier_id]
 
     def customer(self, customer_id: str) -> Customer:
-        return next(c for c in self.customers if c.id == customer_id)
+        """The customer with this id (KeyError if none)."""
+        return self._customers_by_id[customer_id]
 
     def checkpoint(self, name: str) -> Checkpoint:
         for c in self.checkpoints:

@@ -102,6 +102,18 @@ def _holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
 
 
+@lru_cache(maxsize=1 << 16)
+def _shift_working_days(calendar: BusinessCalendar, d: date, n: int) -> date:
+    # the date n working days from d; cached because the model asks it per port order
+    step = timedelta(days=1 if n > 0 else -1)
+    counted = 0
+    while counted < abs(n):
+        d += step
+        if calendar.is_working_day(d):
+            counted += 1
+    return d
+
+
 def _aware(t: datetime, what: str) -> None:
     if t.tzinfo is None or t.utcoffset() is None:
         raise ValueError(f"{what} must be a timezone-aware datetime, got naive {t.isoformat()}")
@@ -159,13 +171,7 @@ class BusinessCalendar:
         local = self.local(t)
         if n == 0:
             return local
-        step = timedelta(days=1 if n > 0 else -1)
-        d, counted = local.date(), 0
-        while counted < abs(n):
-            d += step
-            if self.is_working_day(d):
-                counted += 1
-        return self.at(d, local.time())
+        return self.at(_shift_working_days(self, local.date(), n), local.time())
 
     def working_day_on_or_after(self, d: date) -> date:
         """The first working day that is ``d`` or later."""
