@@ -1,4 +1,4 @@
-"""The dependency direction DESIGN.md fixes: sim never imports sip_harness; the routing core is pure."""
+"""Dependency direction (DESIGN.md): sim never imports sip_harness; the routing core is pure."""
 
 from __future__ import annotations
 

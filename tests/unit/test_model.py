@@ -1,4 +1,4 @@
-"""The SimPy cutover model: each bundled story, the lifecycle's branches, determinism, invariants."""
+"""The SimPy cutover model: each bundled story, lifecycle branches, determinism, invariants."""
 
 from __future__ import annotations
 
