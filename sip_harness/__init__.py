@@ -1,1 +1,1 @@
-"""cutover's SIP side: Asterisk, AMI, pjsua2 agents and call checks (imports sim, never the reverse)."""
+"""cutover SIP side: Asterisk, AMI, pjsua2 agents and call checks (imports sim; never reverse)."""
