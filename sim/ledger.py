@@ -10,30 +10,46 @@ __all__ = ["Ledger"]
 
 
 class Ledger:
-    """Append-only list of events; ``records()`` gives the dicts written to events.jsonl."""
+    """Append-only list of events; ``records()`` gives the dicts written to events.jsonl.
+
+    Kept in columns, not a tuple per event: a long run holds millions of events, and a tuple
+    each would be one more container for the garbage collector to walk on every full pass.
+    """
 
     def __init__(self, epoch: float):
         self.epoch = epoch
-        self._rows: list[tuple[float, str, str | None, tuple[str, ...], str | None,
-                               dict[str, Any] | None]] = []
+        self._t: list[float] = []
+        self._event: list[str] = []
+        self._port: list[str | None] = []
+        self._numbers: list[tuple[str, ...]] = []
+        self._state: list[str | None] = []
+        self._extra: list[dict[str, Any] | None] = []
 
     def add(self, t: float, event: str, port: str | None, numbers: tuple[str, ...],
             state: str | None, extra: dict[str, Any] | None = None) -> None:
-        self._rows.append((t, event, port, numbers, state, extra or None))
+        self._t.append(t)
+        self._event.append(event)
+        self._port.append(port)
+        self._numbers.append(numbers)
+        self._state.append(state)
+        self._extra.append(extra or None)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._t)
 
     def count(self, event: str) -> int:
-        return sum(1 for row in self._rows if row[1] == event)
+        return self._event.count(event)
 
     def records_of(self, event: str) -> Iterator[dict[str, Any]]:
         """The records of one kind of event."""
         return self.records(lambda row: row[1] == event)
 
     def records(self, keep: Any = None) -> Iterator[dict[str, Any]]:
-        """Every record as the dict written to events.jsonl (``keep`` filters raw rows)."""
-        for row in self._rows:
+        """Every record as the dict written to events.jsonl (``keep`` filters raw rows:
+        ``(t, event, port, numbers, state, extra)`` tuples)."""
+        rows = zip(self._t, self._event, self._port, self._numbers, self._state, self._extra,
+                   strict=True)
+        for row in rows:
             if keep is not None and not keep(row):
                 continue
             t, event, port, numbers, state, extra = row

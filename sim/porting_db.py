@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-__all__ = ["PortingDatabase", "PortingHistory", "entry_hashes", "carrier_salts", "NOT_PORTED"]
+__all__ = ["PortingDatabase", "PortingHistory", "OverlayRecord", "overlay_record_at",
+           "entry_hashes", "carrier_salts", "NOT_PORTED"]
 
 import bisect
 import hashlib
@@ -43,28 +44,60 @@ def hash_sum(hashes: np.ndarray) -> int:
     return int(hashes.sum(dtype=np.uint64)) if hashes.size else 0
 
 
+#: One change to a number in an overlay: (generation, carrier index or NOT_PORTED, the record
+#: it replaced or None). A number's newest record heads a chain back to its oldest.
+OverlayRecord = tuple[int, int, "OverlayRecord | None"]
+
+
+class _OverlayLine:
+    """The changes made since a base was built, shared by a line of databases.
+
+    Each ``with_changes`` adds one generation of records in place, so applying a batch costs
+    the batch, not the overlay. A database reads only the records of its own generation or
+    older, so it never sees a later change: every database stays immutable to its readers.
+    """
+
+    __slots__ = ("records", "head")
+
+    def __init__(self) -> None:
+        self.records: dict[int, OverlayRecord] = {}
+        self.head = 0  # the newest generation written
+
+
+def overlay_record_at(record: OverlayRecord | None, gen: int) -> OverlayRecord | None:
+    """The record in ``record``'s chain that a database of generation ``gen`` sees, if any.
+
+    Later generations are skipped: they belong to databases built after that one.
+    """
+    while record is not None and record[0] > gen:
+        record = record[2]
+    return record
+
+
 class PortingDatabase:
     """An immutable map number -> serving carrier index, holding only ported numbers.
 
-    A compact base table plus a small overlay (a dict for single lookups and a table for
-    batches) of the numbers changed since the base was built; ``NOT_PORTED`` in the overlay
-    hides a base entry. ``with_changes`` returns a new database and leaves this one alone.
+    A compact base table plus an overlay of the numbers changed since the base was built:
+    a record in the overlay (``NOT_PORTED`` hides a base entry) wins over the base. The
+    overlay's records are shared along a line of databases and told apart by generation
+    (see :class:`_OverlayLine`); the overlay's table for batch lookups is built on first use.
+    ``with_changes`` returns a new database and leaves this one as it was.
     """
 
-    __slots__ = ("base", "overlay", "overlay_table", "count", "hash", "salts")
+    __slots__ = ("base", "overlay", "gen", "count", "hash", "salts", "_line", "_table",
+                 "_table_built")
 
-    def __init__(self, base: NumberTable, overlay: dict[int, int], count: int, hash_: int,
+    def __init__(self, base: NumberTable, line: _OverlayLine, gen: int, count: int, hash_: int,
                  salts: np.ndarray) -> None:
         self.base = base
-        self.overlay = overlay
-        self.overlay_table: NumberTable | None = None
-        if overlay:
-            keys = np.fromiter(overlay.keys(), dtype=np.int64, count=len(overlay))
-            vals = np.fromiter(overlay.values(), dtype=np.int16, count=len(overlay))
-            self.overlay_table = NumberTable(keys, vals)
+        self._line = line
+        self.overlay = line.records  # read-only here: only the line's head database writes
+        self.gen = gen
         self.count = count
         self.hash = hash_
         self.salts = salts
+        self._table: NumberTable | None = None
+        self._table_built = False
 
     @classmethod
     def build(cls, numbers: np.ndarray, carriers: np.ndarray, salts: np.ndarray
@@ -73,8 +106,30 @@ class PortingDatabase:
         numbers = np.ascontiguousarray(numbers, dtype=np.int64)
         carriers = np.ascontiguousarray(carriers, dtype=np.int16)
         base = NumberTable(numbers, carriers, load=BASE_LOAD)
-        return cls(base, {}, len(numbers), hash_sum(entry_hashes(numbers, salts[carriers])),
-                   salts)
+        return cls(base, _OverlayLine(), 0, len(numbers),
+                   hash_sum(entry_hashes(numbers, salts[carriers])), salts)
+
+    def _overlay_items(self) -> tuple[list[int], list[int]]:
+        """(numbers, values) of the overlay as this database sees it."""
+        gen = self.gen
+        numbers, values = [], []
+        for n, record in list(self.overlay.items()):
+            seen = overlay_record_at(record, gen)
+            if seen is not None:
+                numbers.append(n)
+                values.append(seen[1])
+        return numbers, values
+
+    @property
+    def overlay_table(self) -> NumberTable | None:
+        """The overlay as a table for batch lookups (None when empty), built once."""
+        if not self._table_built and self.overlay:
+            numbers, values = self._overlay_items()
+            if numbers:
+                self._table = NumberTable(np.array(numbers, dtype=np.int64),
+                                          np.array(values, dtype=np.int16))
+            self._table_built = True
+        return self._table
 
     def ported_batch(self, numbers: np.ndarray, default: int | np.ndarray = NOT_PORTED
                      ) -> np.ndarray:
@@ -82,49 +137,74 @@ class PortingDatabase:
 
         ``default`` may be an array (e.g. the numbers' range holders).
         """
-        if self.overlay_table is None:
+        table = self.overlay_table
+        if table is None:
             return self.base.get_batch(numbers, default)
         out = self.base.get_batch(numbers, _ABSENT)
-        out = self.overlay_table.get_batch(numbers, out)
+        out = table.get_batch(numbers, out)
         return np.where((out == _ABSENT) | (out == NOT_PORTED), default, out).astype(np.int16)
 
     def get(self, number: int) -> int:
         """Serving carrier index of one number, or -1 when it is not ported."""
-        v = self.overlay.get(number) if self.overlay else None
-        if v is not None:
-            return v
+        if self.overlay:
+            seen = overlay_record_at(self.overlay.get(number), self.gen)
+            if seen is not None:
+                return seen[1]
         got = self.base.get(number, NOT_PORTED)
         return NOT_PORTED if got is None else got
+
+    def _current(self, numbers: np.ndarray, listed: list[int]) -> np.ndarray:
+        """Serving carrier index (or NOT_PORTED) of each number, as this database sees it."""
+        out = self.base.get_batch(numbers, NOT_PORTED)
+        records, gen = self.overlay, self.gen
+        if records:
+            for i, n in enumerate(listed):
+                seen = overlay_record_at(records.get(n), gen)
+                if seen is not None:
+                    out[i] = seen[1]
+        return out
 
     def with_changes(self, numbers: np.ndarray, carriers: np.ndarray, holders: np.ndarray
                      ) -> PortingDatabase:
         """A new database where each of the unique ``numbers`` is served by ``carriers``.
 
         ``holders`` are the numbers' range holders: a number given back to its holder is
-        no longer ported.
+        no longer ported. Costs the batch, not the overlay (the line's head database adds
+        its records in place). Not safe to call concurrently on one line; the routing core
+        serialises its applies.
         """
-        old = self.ported_batch(numbers)
+        listed = numbers.tolist()
+        old = self._current(numbers, listed)
         new = np.where(carriers == holders, NOT_PORTED, carriers).astype(np.int16)
         was, now = old >= 0, new >= 0
         delta = (hash_sum(entry_hashes(numbers[now], self.salts[new[now]]))
                  - hash_sum(entry_hashes(numbers[was], self.salts[old[was]])))
-        in_base = self.base.get_batch(numbers, NOT_PORTED)
-        needed = new != in_base
-        overlay = dict(self.overlay)
-        overlay.update(zip(numbers[needed].tolist(), new[needed].tolist(), strict=True))
-        if overlay and not needed.all():
-            for n in numbers[~needed].tolist():
-                overlay.pop(n, None)
         count = self.count + int(now.sum()) - int(was.sum())
-        return PortingDatabase(self.base, overlay, count, (self.hash + delta) & _M64, self.salts)
+        line = self._line
+        if self.gen != line.head:
+            line = self._branch()  # a later database exists: start a line of our own
+        line.head += 1
+        gen, records = line.head, line.records
+        for n, v in zip(listed, new.tolist(), strict=True):
+            records[n] = (gen, v, records.get(n))
+        return PortingDatabase(self.base, line, gen, count, (self.hash + delta) & _M64,
+                               self.salts)
+
+    def _branch(self) -> _OverlayLine:
+        """A new line holding this database's overlay as its generation 0."""
+        line = _OverlayLine()
+        numbers, values = self._overlay_items()
+        line.records.update((n, (0, v, None)) for n, v in zip(numbers, values, strict=True))
+        return line
 
     def items(self) -> tuple[np.ndarray, np.ndarray]:
         """(numbers, carrier indices) of every ported number, unordered."""
         keys, vals = self.base.items()
-        if self.overlay_table is None:
+        table = self.overlay_table
+        if table is None:
             return keys, vals
-        hidden = self.overlay_table.get_batch(keys, _ABSENT) != _ABSENT
-        ok, ov = self.overlay_table.items()
+        hidden = table.get_batch(keys, _ABSENT) != _ABSENT
+        ok, ov = table.items()
         keep = ov != NOT_PORTED
         return (np.concatenate([keys[~hidden], ok[keep]]),
                 np.concatenate([vals[~hidden], ov[keep]]))
@@ -133,12 +213,12 @@ class PortingDatabase:
         """The same content with the overlay folded into a freshly built base."""
         keys, vals = self.items()
         base = NumberTable(keys, vals, load=BASE_LOAD)
-        return PortingDatabase(base, {}, len(keys), self.hash, self.salts)
+        return PortingDatabase(base, _OverlayLine(), 0, len(keys), self.hash, self.salts)
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the tables (the overlay dict not counted)."""
-        extra = self.overlay_table.nbytes if self.overlay_table is not None else 0
+        """Bytes held by the tables (the overlay's records and an unbuilt table not counted)."""
+        extra = self._table.nbytes if self._table is not None else 0
         return self.base.nbytes + extra
 
 

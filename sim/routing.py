@@ -46,6 +46,7 @@ from sim.porting_db import (
     carrier_salts,
     entry_hashes,
     hash_sum,
+    overlay_record_at,
 )
 
 _M64 = (1 << 64) - 1
@@ -143,7 +144,8 @@ def _make_serving_carrier(plan: NumberPlan, db: PortingDatabase, ids: tuple[str,
     number's digit count is only worked out when the plan is needed.
     """
     slots, shift = db.base.slots, db.base.shift
-    overlay = db.overlay
+    overlay, gen = db.overlay, db.gen
+    visible = overlay_record_at
     get_entry = plan.entries.get
     block_divs, descend_divs = plan.block_divs, plan.descend_divs
     blocks, block_base = plan.block_array, plan.block_base
@@ -179,9 +181,11 @@ def _make_serving_carrier(plan: NumberPlan, db: PortingDatabase, ids: tuple[str,
         else:
             n = _to_int(number)
             d = 0
-        if overlay and (v := overlay.get(n)) is not None:
-            if v >= 0:
-                return ids[v]
+        # a record newer than this snapshot is skipped for the one it replaced, if any
+        if overlay and (r := overlay.get(n)) is not None and (
+                r[0] <= gen or (r := visible(r, gen)) is not None):
+            if r[1] >= 0:
+                return ids[r[1]]
         else:
             i = ((n * fib) & mask) >> shift
             k = slots[i]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .numbering import is_portable, service_type
 from .scenario import Customer, PortOrder
 
 if TYPE_CHECKING:
@@ -16,14 +17,14 @@ Check = Callable[["CutoverModel", PortOrder, Customer], bool]
 
 
 def _not_portable(model: CutoverModel, order: PortOrder, _c: Customer) -> bool:
-    from .numbering import is_portable
-
-    return not all(is_portable(n, model.scenario.regime) for n in order.numbers)
+    regime = model.scenario.regime
+    for n in order.numbers:  # a loop, not all(): most orders have one number
+        if not is_portable(n, regime):
+            return True
+    return False
 
 
 def _service_switch(model: CutoverModel, order: PortOrder, _c: Customer) -> bool:
-    from .numbering import service_type
-
     wanted = order.request.service_type
     return wanted is not None and any(
         service_type(n, model.scenario.regime) != wanted for n in order.numbers)
@@ -36,7 +37,21 @@ def _inactive(model: CutoverModel, order: PortOrder, c: Customer) -> bool:
 
 
 def _pending(model: CutoverModel, order: PortOrder, c: Customer) -> bool:
-    return c.pending_order or any(model.in_flight[n] > 1 for n in order.numbers)
+    if c.pending_order:
+        return True
+    for n in order.numbers:
+        if model.in_flight[n] > 1:
+            return True
+    return False
+
+
+def _quarantined(model: CutoverModel, order: PortOrder, _c: Customer) -> bool:
+    quarantined = model.quarantined
+    if quarantined:  # usually empty
+        for n in order.numbers:
+            if n in quarantined:
+                return True
+    return False
 
 
 #: reason -> predicate that is true when the order must be rejected for it.
@@ -54,7 +69,7 @@ CHECKS: dict[str, Check] = {
     "not_portable": _not_portable,
     "service_type_switch": _service_switch,
     "inactive_number": _inactive,
-    "quarantined": lambda m, o, c: any(n in m.quarantined for n in o.numbers),
+    "quarantined": _quarantined,
 }
 
 
@@ -62,5 +77,16 @@ def rejection_reasons(model: CutoverModel, run: PortRun) -> tuple[str, ...]:
     """Every reason, in the regime's order, why the losing carrier rejects this order now."""
     order = run.order
     customer = model.scenario.customer(order.customer)
-    return tuple(reason for reason in model.regime.validation_checks
-                 if CHECKS[reason](model, order, customer))
+    return tuple([reason for reason, check in _checks_of(model.regime.validation_checks)
+                  if check(model, order, customer)])
+
+
+_CHECKS_OF: dict[tuple[str, ...], tuple[tuple[str, Check], ...]] = {}
+
+
+def _checks_of(reasons: tuple[str, ...]) -> tuple[tuple[str, Check], ...]:
+    # (reason, check) pairs per regime, looked up once rather than per reason per order
+    checks = _CHECKS_OF.get(reasons)
+    if checks is None:
+        checks = _CHECKS_OF[reasons] = tuple((r, CHECKS[r]) for r in reasons)
+    return checks

@@ -102,9 +102,8 @@ def _holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, subdiv=subdiv, years=year))
 
 
-@lru_cache(maxsize=1 << 16)
 def _shift_working_days(calendar: BusinessCalendar, d: date, n: int) -> date:
-    # the date n working days from d; cached because the model asks it per port order
+    # the date n working days from d (BusinessCalendar memoises it: asked per port order)
     step = timedelta(days=1 if n > 0 else -1)
     counted = 0
     while counted < abs(n):
@@ -115,7 +114,7 @@ def _shift_working_days(calendar: BusinessCalendar, d: date, n: int) -> date:
 
 
 def _aware(t: datetime, what: str) -> None:
-    if t.tzinfo is None or t.utcoffset() is None:
+    if t.utcoffset() is None:  # naive, or a tzinfo that does not know its offset
         raise ValueError(f"{what} must be a timezone-aware datetime, got naive {t.isoformat()}")
 
 
@@ -131,6 +130,12 @@ class BusinessCalendar:
     tz: ZoneInfo
     opens: time = time(9, 0)
     closes: time = time(17, 0)
+    #: local date -> whether the zone keeps one UTC offset all that day (filled as asked)
+    _steady_days: dict[date, bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    #: (local date, n) -> the date n working days later (filled as asked)
+    _shifted: dict[tuple[date, int], date] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def local(self, t: datetime) -> datetime:
         """``t`` in this calendar's zone. Raises ValueError for a naive datetime."""
@@ -143,8 +148,20 @@ class BusinessCalendar:
         A wall-clock time skipped by a DST change is moved forward by the gap (01:30 on the
         spring-forward night becomes 02:30); an ambiguous one is its first occurrence.
         """
+        if not clock.fold and self._is_steady(d):
+            # No DST change that day: the wall clock is the instant as it is (the model asks
+            # this several times per port order, so the round trip through UTC is skipped).
+            return datetime.combine(d, clock, self.tz)
         naive = datetime.combine(d, clock.replace(tzinfo=None))
         return naive.replace(tzinfo=self.tz).astimezone(UTC).astimezone(self.tz)
+
+    def _is_steady(self, d: date) -> bool:
+        steady = self._steady_days.get(d)
+        if steady is None:
+            start = datetime.combine(d, time(), self.tz)
+            end = datetime.combine(d + timedelta(days=1), time(), self.tz)
+            steady = self._steady_days[d] = start.utcoffset() == end.utcoffset()
+        return steady
 
     def holidays(self, year: int) -> frozenset[date]:
         """The public holidays of ``year``."""
@@ -168,10 +185,17 @@ class BusinessCalendar:
         >>> uk.add_working_days(datetime(2026, 12, 24, 10, tzinfo=uk.tz), 1).date()
         datetime.date(2026, 12, 29)
         """
-        local = self.local(t)
+        return self.add_working_days_local(self.local(t), n)
+
+    def add_working_days_local(self, local: datetime, n: int) -> datetime:
+        """:meth:`add_working_days` for a time already in this zone (not checked again)."""
         if n == 0:
             return local
-        return self.at(_shift_working_days(self, local.date(), n), local.time())
+        key = (local.date(), n)
+        day = self._shifted.get(key)
+        if day is None:
+            day = self._shifted[key] = _shift_working_days(self, key[0], n)
+        return self.at(day, local.time())
 
     def working_day_on_or_after(self, d: date) -> date:
         """The first working day that is ``d`` or later."""
@@ -264,6 +288,12 @@ class Regime:
     inactivity_limit: Period | None
     #: Where the domain was silent: the choices made, for reports and docs.
     notes: tuple[str, ...] = field(default=())
+    #: facts -> lead_time(facts): a run has few distinct facts (filled as asked)
+    _lead_times: dict[OrderFacts, int] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    #: local date -> the first port slots ``(opens, closes)`` on or after it (filled as asked)
+    _slots_from: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         unknown = set(self.validation_checks) - REJECTION_TEXT.keys()
@@ -304,6 +334,16 @@ class Regime:
         local = self.calendar.local(submitted)
         if self.clock_cutoff is None:
             return local
+        return self._after_cutoff(local)
+
+    def clock_start_timestamp(self, submitted: float) -> float:
+        """:meth:`clock_start` in POSIX seconds, for a request at POSIX second ``submitted``."""
+        if self.clock_cutoff is None:
+            return submitted  # no datetime needed: the clock starts at submission
+        return self._after_cutoff(datetime.fromtimestamp(submitted, self.tz)).timestamp()
+
+    def _after_cutoff(self, local: datetime) -> datetime:
+        assert self.clock_cutoff is not None
         if self.is_working_day(local.date()) and local.time() <= self.clock_cutoff:
             return local
         return self.next_working_day_start(local)
@@ -315,7 +355,20 @@ class Regime:
         physical-work rule and the work is done, no earlier than that many working days
         after the work's own clock start; no earlier than an agreed later date.
         """
-        deadline = self.add_working_days(self.clock_start(submitted), self.lead_time(facts))
+        return self._port_deadline(self.clock_start(submitted), facts)
+
+    def deadlines(self, submitted: datetime, *, facts: OrderFacts) -> tuple[datetime, datetime]:
+        """``(answer_deadline, port_deadline)``, with the clock start worked out once."""
+        start = self.clock_start(submitted)
+        deadline = self._port_deadline(start, facts)
+        answer = self.calendar.add_working_days_local(start, self.answer_working_days)
+        return min(answer, deadline), deadline
+
+    def _port_deadline(self, start: datetime, facts: OrderFacts) -> datetime:
+        lead = self._lead_times.get(facts)
+        if lead is None:
+            lead = self._lead_times[facts] = self.lead_time(facts)
+        deadline = self.calendar.add_working_days_local(start, lead)
         if self.physical_work_working_days is not None and facts.physical_work_done_at is not None:
             after_work = self.add_working_days(
                 self.clock_start(facts.physical_work_done_at), self.physical_work_working_days
@@ -330,8 +383,7 @@ class Regime:
 
         ``answer_working_days`` after :meth:`clock_start`, but never after the port deadline.
         """
-        answer = self.add_working_days(self.clock_start(submitted), self.answer_working_days)
-        return min(answer, self.port_deadline(submitted, facts=facts))
+        return self.deadlines(submitted, facts=facts)[0]
 
     # -- the port date and window ---------------------------------------------------------
     def _slot_day(self, d: date, days: frozenset[int], *, searching: bool) -> bool:
@@ -362,6 +414,29 @@ class Regime:
             if requested >= floor and self.is_port_slot(requested):
                 return requested
             floor = max(floor, requested)
+        for opens, closes in self._first_slots(floor.date()):
+            if floor <= closes:
+                return max(floor, opens)
+        return self._search_slot(floor)
+
+    def _first_slots(self, d: date) -> tuple[tuple[datetime, datetime], ...]:
+        # The first two slots on or after d: the second is always taken when the first is
+        # over, so the search below runs once per date, not once per port order.
+        slots = self._slots_from.get(d)
+        if slots is None:
+            found: list[tuple[datetime, datetime]] = []
+            day = d
+            for _ in range(400):
+                if len(found) == 2:
+                    break
+                if self._slot_day(day, self.slots.days, searching=True):
+                    found.append((self.calendar.at(day, self.slots.earliest),
+                                  self.calendar.at(day, self.slots.latest)))
+                day += timedelta(days=1)
+            slots = self._slots_from[d] = tuple(found)
+        return slots
+
+    def _search_slot(self, floor: datetime) -> datetime:
         d = floor.date()
         for _ in range(400):  # a year and more: every regime has a slot well within that
             if self._slot_day(d, self.slots.days, searching=True):
@@ -387,7 +462,7 @@ class Regime:
         start = self.calendar.local(port_start)
         if self.no_return_working_days is None:
             return min(accepted, start)
-        day = self.add_working_days(start, -self.no_return_working_days).date()
+        day = self.calendar.add_working_days_local(start, -self.no_return_working_days).date()
         cutoff = self.calendar.at(day, self.calendar.closes)
         return min(start, max(accepted, cutoff))
 
