@@ -61,6 +61,30 @@ class PortRun:
 
 
 @dataclass
+class DeskStats:
+    """How a carrier's porting desk coped: orders handled, time waited in its queue."""
+
+    orders: int = 0
+    waited: int = 0
+    wait_seconds: float = 0.0
+    max_wait_seconds: float = 0.0
+    max_queue: int = 0
+
+    def record(self, queue: int, wait: float) -> None:
+        self.orders += 1
+        if wait > 0:
+            self.waited += 1
+            self.wait_seconds += wait
+            self.max_wait_seconds = max(self.max_wait_seconds, wait)
+        self.max_queue = max(self.max_queue, queue)
+
+    def summary(self) -> dict[str, float]:
+        return {"orders": self.orders, "queued": self.waited, "max_queue": self.max_queue,
+                "max_wait_hours": round(self.max_wait_seconds / 3600, 2),
+                "mean_wait_hours": round(self.wait_seconds / 3600 / max(1, self.orders), 3)}
+
+
+@dataclass
 class SimulationResult:
     """What a run produced: the event records, the summary, the routing state reached."""
 
@@ -100,6 +124,7 @@ class CutoverModel:
             self.routing.apply([PortChange(e164_to_int(n), cid, note="initial")
                                 for n, cid in served])
         self.desks = {c.id: simpy.Resource(self.env, c.desk_capacity) for c in scenario.carriers}
+        self.desk_stats = {c.id: DeskStats() for c in scenario.carriers}
         self.answer_seconds = {c.id: c.answer_hours * 3600.0 for c in scenario.carriers}
         self._facts_of: dict[tuple[Any, ...], OrderFacts] = {}
         self.runs = {o.id: PortRun(o) for o in scenario.port_orders}
@@ -215,8 +240,11 @@ class CutoverModel:
             answer, deadline = regime.deadlines(order.submitted, facts=self._facts(order))
             answer_by = self.sim_time(answer)
             run.deadline_at = self.sim_time(deadline)
-            with self.desks[order.losing].request() as slot:
+            desk = self.desks[order.losing]
+            with desk.request() as slot:
+                asked = self.env.now
                 yield slot
+                self.desk_stats[order.losing].record(len(desk.queue), self.env.now - asked)
                 work = self.answer_seconds[order.losing] * _uniform(self.rng, 0.8, 1.2)
                 now = self.env.now
                 clock = regime.clock_start_timestamp(round(self.epoch + now)) - self.epoch

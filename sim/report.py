@@ -298,6 +298,13 @@ def summary_table(summary: Mapping[str, Any]) -> Table:
     table.add_row("deadline breaches", str(summary.get("deadline_breaches", 0)))
     table.add_row("compensation (EUR)", f"{float(summary.get('compensation_eur', 0.0)):,.2f}")
     table.add_row("rollbacks", str(summary.get("rollbacks", 0)))
+    rejections = summary.get("rejections") or {}
+    for reason in sorted(rejections):
+        table.add_row(f"rejected: {reason}", str(rejections[reason]))
+    for carrier, desk in sorted((summary.get("desks") or {}).items()):
+        if desk.get("queued"):
+            table.add_row(f"{carrier} desk: queued (max wait h)",
+                          f"{desk['queued']:,} ({desk['max_wait_hours']:,.1f})")
     return table
 
 

@@ -80,4 +80,5 @@ def summarise(model: CutoverModel) -> dict[str, Any]:
         "compensation_eur": round(sum(compensation.values()), 2),
         "compensation_by_port": compensation,
         "routing_version": model.routing.snapshot.version,
+        "desks": {c: d.summary() for c, d in model.desk_stats.items() if d.orders},
     }

@@ -225,3 +225,20 @@ def test_every_number_routes_to_exactly_one_carrier_at_every_instant(seed: int,
             assert route.carrier in s.carrier_ids
             assert route.path[0] == "vodafone" and route.path[-1] == route.carrier
             assert "cw" in route.path  # onward routing always passes the range holder
+
+
+def test_a_busy_porting_desk_builds_a_queue_and_breaches_deadlines() -> None:
+    data = copy.deepcopy(SMALL)
+    data.pop("traffic")
+    data["carriers"][0]["desk"] = {"capacity": 1, "answer_hours": 20}
+    data["port_orders"] = []
+    for k in range(6):
+        number = f"01632 9601{k:02d}"
+        data["customers"].append({"id": f"c{k}", "name": f"C{k} Ltd", "numbers": [number]})
+        data["port_orders"].append({"id": f"p{k}", "customer": f"c{k}", "gaining": "callagenix",
+                                    "submitted": "2026-11-23T10:00:00"})
+    r = simulate(scenario_from_text(yaml.safe_dump(data)))
+    desk = r.summary["desks"]["bt"]
+    assert desk["orders"] == 6 and desk["queued"] == 5 and desk["max_queue"] == 5
+    assert desk["max_wait_hours"] > 80  # five orders of about 20 hours each ahead of the last
+    assert r.summary["deadline_breaches"] > 0
