@@ -1,0 +1,32 @@
+# Asterisk 22 for cutover's SIP harness, for hosts with a Docker engine.
+#
+# The same Asterisk as the rootfs runner (sip_harness/backends.py) uses without Docker: Debian
+# sid's packages (Debian 12 has no asterisk package). Build and run as cutover does:
+#   docker build -t cutover-asterisk:22 .
+#   docker run -d --network host \
+#     -v RUN/etc:/etc/asterisk -v RUN/lib:/var/lib/asterisk \
+#     -v RUN/spool:/var/spool/asterisk -v RUN/log:/var/log/asterisk cutover-asterisk:22
+# where RUN/etc holds asterisk_conf/ plus the generated pjsip.conf, extensions.conf,
+# voicemail.conf and a manager.conf with a per-run AMI secret (cutover writes all of these;
+# `cutover asterisk up` does it for you). Host networking, because the harness puts every
+# carrier on its own loopback address (127.0.1.x) and Asterisk must see those addresses.
+FROM debian:sid-slim
+
+# Asterisk, its modules, and the English GSM prompts used by Playback(hello-world) and
+# VoiceMail(). No recommends: keeps the image to what the harness loads (see modules.conf).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      asterisk asterisk-modules asterisk-core-sounds-en-gsm \
+ && rm -rf /var/lib/apt/lists/*
+
+# The project's base config replaces Debian's sample configuration. Without a mounted
+# /etc/asterisk the image boots with this base alone (no SIP transport, AMI disabled since
+# manager.conf is only a template); cutover always mounts a complete per-run directory.
+RUN rm -rf /etc/asterisk && mkdir /etc/asterisk
+COPY asterisk_conf/ /etc/asterisk/
+
+# SIP (UDP) and AMI (TCP); with --network host these are bound on 127.0.0.1 directly.
+EXPOSE 5060/udp 5038/tcp
+
+# Foreground (-f), no colours (-n), as root inside the container, like the rootfs runner.
+CMD ["/usr/sbin/asterisk", "-f", "-n"]

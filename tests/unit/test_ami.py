@@ -1,0 +1,153 @@
+"""The AMI client against a fake AMI server replaying Asterisk 22's traffic."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from sim.errors import AMIError, HarnessError, HarnessTimeout
+from sip_harness.ami import ERROR_MAP, AMIClient, MailboxCount, translate_error
+from sip_harness.ami_testing import DISCONNECT, SILENCE, FakeAMI
+
+FAMILY, KEY = "cutover-ported", "+441632960001"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeAMI]:
+    with FakeAMI() as server:
+        yield server
+
+
+@pytest.fixture
+def ami(fake: FakeAMI) -> Iterator[AMIClient]:
+    with AMIClient.connect("127.0.0.1", fake.port, fake.username, fake.secret,
+                           timeout=1.0) as client:
+        yield client
+
+
+def test_login_and_the_fully_booted_event_sent_with_it(ami: AMIClient) -> None:
+    assert ami.banner.startswith("Asterisk Call Manager/")
+    assert ami.wait_event("FullyBooted", after=0, timeout=1.0)["Status"] == "Fully Booted"
+
+
+def test_wrong_secret_is_refused_with_asterisks_message(fake: FakeAMI) -> None:
+    with pytest.raises(AMIError, match="AMI refused Login login as cutover: Authentication "
+                                       "failed"):
+        AMIClient.connect("127.0.0.1", fake.port, "cutover", "wrong", timeout=1.0)
+
+
+def test_astdb_round_trip_confirmed_by_read_back(ami: AMIClient, fake: FakeAMI) -> None:
+    assert ami.db_get(FAMILY, KEY) is None
+    ami.set_db(FAMILY, KEY, "callagenix")
+    assert ami.db_get(FAMILY, KEY) == "callagenix"
+    assert fake.db == {(FAMILY, KEY): "callagenix"}
+    ami.set_db(FAMILY, KEY, None)
+    assert ami.db_get(FAMILY, KEY) is None
+    ami.set_db(FAMILY, KEY, None)  # absent already: still fine
+    with pytest.raises(AMIError, match="could not be deleted"):
+        ami.db_del(FAMILY, KEY)
+
+
+def test_response_error_names_the_action_and_the_object(ami: AMIClient, fake: FakeAMI) -> None:
+    fake.handlers["DBPut"] = lambda a: [{"Response": "Error", "Message": "Failed to update"}]
+    expected = re.escape(f"AMI refused DBPut {FAMILY}/{KEY}: Failed to update")
+    with pytest.raises(AMIError, match=expected):
+        ami.set_db(FAMILY, KEY, "callagenix")
+
+
+def test_read_back_mismatch_is_an_error(ami: AMIClient, fake: FakeAMI) -> None:
+    fake.handlers["DBGet"] = lambda a: [
+        {"Response": "Success", "EventList": "start", "Message": "Result will follow"},
+        {"Event": "DBGetResponse", "Family": FAMILY, "Key": KEY, "Val": "bt"},
+        {"Event": "DBGetComplete", "EventList": "Complete", "ListItems": "1"}]
+    with pytest.raises(AMIError, match="read-back of .* gave 'bt', expected 'callagenix'"):
+        ami.set_db(FAMILY, KEY, "callagenix")
+
+
+def test_no_answer_is_a_timeout_within_the_limit(ami: AMIClient, fake: FakeAMI) -> None:
+    fake.handlers["DBPut"] = lambda a: SILENCE
+    started = time.monotonic()
+    with pytest.raises(HarnessTimeout, match=re.escape(f"AMI DBPut {FAMILY}/{KEY}: no response")
+                        + " from AMI .* within 0.2 s"):
+        ami.action("DBPut", timeout=0.2, describe=f"{FAMILY}/{KEY}", Family=FAMILY, Key=KEY,
+                   Val="x")
+    assert time.monotonic() - started < 1.0
+    assert isinstance(HarnessTimeout("x"), TimeoutError)
+
+
+def test_disconnect_in_the_middle_of_an_action(ami: AMIClient, fake: FakeAMI) -> None:
+    fake.handlers["Command"] = lambda a: DISCONNECT
+    with pytest.raises(AMIError, match="closed the connection before response"):
+        ami.command("dialplan reload")
+    assert not ami.connected
+    with pytest.raises(AMIError, match="closed the connection"):
+        ami.ping()
+
+
+def test_disconnect_while_waiting_for_an_event(ami: AMIClient, fake: FakeAMI) -> None:
+    threading.Timer(0.1, fake.close).start()
+    with pytest.raises(AMIError, match="while waiting for event Hangup"):
+        ami.wait_event("Hangup", timeout=2.0)
+
+
+def test_wait_event_sees_only_matching_later_events(ami: AMIClient, fake: FakeAMI) -> None:
+    mark = ami.mark()
+    fake.send_event({"Event": "Hangup", "Channel": "PJSIP/bt-1"})
+    fake.send_event({"Event": "Hangup", "Channel": "PJSIP/callagenix-2"})
+    event = ami.wait_event("Hangup", lambda e: "callagenix" in e["Channel"], after=mark)
+    assert event["Channel"] == "PJSIP/callagenix-2"
+    with pytest.raises(HarnessTimeout, match="no Hangup event within 0.1 s"):
+        ami.wait_event("Hangup", timeout=0.1)  # both came before this call
+
+
+def test_command_output_and_mailbox_count(ami: AMIClient) -> None:
+    assert ami.command("dialplan reload") == "Dialplan reloaded."
+    assert ami.mailbox_count("1000") == MailboxCount(new=1, old=2, urgent=0)
+
+
+def test_unknown_action_and_line_breaks_in_fields(ami: AMIClient) -> None:
+    with pytest.raises(AMIError, match="Invalid/unknown command: Bogus"):
+        ami.action("Bogus")
+    with pytest.raises(ValueError, match="line break"):
+        ami.db_put(FAMILY, KEY, "a\r\nAction: Command")
+
+
+def test_connection_refused() -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(AMIError, match=f"AMI connect to 127.0.0.1:{port}: connection refused"):
+        AMIClient.connect("127.0.0.1", port, "u", "s", timeout=1.0)
+
+
+def test_a_server_that_never_answers_login_times_out(fake: FakeAMI) -> None:
+    fake.handlers["Login"] = lambda a: SILENCE
+    with pytest.raises(HarnessTimeout):
+        AMIClient.connect("127.0.0.1", fake.port, "cutover", fake.secret, timeout=0.2)
+
+
+@pytest.mark.parametrize(("kind", "ours", "words"), ERROR_MAP,
+                         ids=[k.__name__ for k, _, _ in ERROR_MAP])
+def test_every_mapped_error_becomes_ours(kind: type[BaseException], ours: type[HarnessError],
+                                         words: str) -> None:
+    exc: BaseException = (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad")
+                          if kind is UnicodeDecodeError else kind("boom"))
+    mapped = translate_error(exc, "AMI DBPut")
+    assert type(mapped) is ours
+    assert str(mapped).startswith(f"AMI DBPut: {words}")
+
+
+@pytest.mark.parametrize("exc", [
+    ValueError("odd"),                 # anything unforeseen still becomes an AMIError
+    AMIError("already ours"),          # ours pass through unchanged
+])
+def test_unlisted_errors_never_escape_unmapped(exc: Exception) -> None:
+    mapped = translate_error(exc, "AMI Ping")
+    assert isinstance(mapped, AMIError)
+    if isinstance(exc, HarnessError):
+        assert mapped is exc
