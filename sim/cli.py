@@ -261,6 +261,96 @@ def run(scenario_path: str, seed: int | None, out_dir: Path | None, as_json: boo
     return EXIT_OK
 
 
+# -- a real Asterisk (sip_harness). cli.py is the composition root: the only module of sim that
+# -- reaches into sip_harness, and only inside the commands, so `sim` stays free of SIP.
+
+@cli.group(short_help="Run a real Asterisk configured from a scenario's routing state.")
+def asterisk() -> None:
+    """Start, move, inspect and stop the Asterisk that plays the network on loopback."""
+
+
+def _instant_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--seed", type=int, default=None, help="Override the scenario's seed.")(f)
+    f = click.option("--checkpoint", default=None, metavar="NAME",
+                     help="A checkpoint the scenario declares.")(f)
+    return click.option("--at", "at", type=INSTANT, default=None,
+                        help="Instant of the routing state (ISO-8601; default: the start).")(f)
+
+
+@asterisk.command("up", short_help="Start Asterisk at an instant's routing state.")
+@click.argument("scenario_path", metavar="SCENARIO")
+@_instant_options
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def asterisk_up(scenario_path: str, at: datetime | None, checkpoint: str | None,
+                seed: int | None, as_json: bool) -> int:
+    """Start Asterisk on loopback with SCENARIO's routing state at --at or --checkpoint.
+
+    Only Asterisk starts: each carrier's address stays free for any SIP client to bind.
+    """
+    _load(scenario_path)
+    from sip_harness import control
+
+    running, view = control.bring_up(scenario_path, at=at, checkpoint=checkpoint, seed=seed)
+    if as_json:
+        click.echo(json.dumps(control.status_document(), ensure_ascii=False))
+    else:
+        click.echo(f"Asterisk up ({running.backend}) in {running.ready_seconds:.2f} s: "
+                   f"SIP {running.sip}, AMI {running.ami_address}; "
+                   f"{len(view.ported)} ported numbers at {running.instant}")
+    return EXIT_OK
+
+
+@asterisk.command("apply", short_help="Move the running Asterisk to another instant.")
+@click.argument("scenario_path", metavar="SCENARIO")
+@_instant_options
+def asterisk_apply(scenario_path: str, at: datetime | None, checkpoint: str | None,
+                   seed: int | None) -> int:
+    """Apply SCENARIO's routing state at --at or --checkpoint live, without a restart."""
+    _load(scenario_path)
+    from sip_harness import control
+
+    move = control.move_to(scenario_path, at=at, checkpoint=checkpoint, seed=seed)
+    reloads = f"; reloaded: {', '.join(move.reloads)}" if move.reloads else ""
+    click.echo(f"at {move.instant.isoformat()}: {len(move.puts)} AstDB entries set, "
+               f"{len(move.deletes)} removed{reloads}")
+    return EXIT_OK
+
+
+@asterisk.command("status", short_help="Say whether Asterisk runs, and where.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+def asterisk_status(as_json: bool) -> int:
+    """Whether the Asterisk cutover started runs; its SIP and AMI addresses and carriers."""
+    from sip_harness import control
+
+    document = control.status_document()
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False))
+    elif document.get("running"):
+        click.echo(f"running ({document.get('backend')}): SIP {document.get('sip')}, "
+                   f"AMI {document.get('ami')}, {document.get('instant', '')}")
+        for cid, where in (document.get("carriers") or {}).items():
+            click.echo(f"  {cid}: send from {where['send_from']}, "
+                       f"delivered to {where['deliver_to']}")
+    else:
+        click.echo(f"not running: {document.get('reason', '')}")
+    return EXIT_OK
+
+
+@asterisk.command("down", short_help="Stop Asterisk and clean up.")
+def asterisk_down() -> int:
+    """Stop the Asterisk cutover started; cleans up after a crash too."""
+    from sip_harness import asterisk as runner
+
+    report = runner.down()
+    if report is None:
+        click.echo("no Asterisk was running")
+    elif report.crashed:
+        click.echo(f"Asterisk had crashed; cleaned up ({report.how})")
+    else:
+        click.echo(f"Asterisk stopped ({report.how})")
+    return EXIT_OK
+
+
 def _click_message(exc: click.ClickException) -> str:
     """One line for a click error: the command, the message and where to get help."""
     if isinstance(exc, BadInput):

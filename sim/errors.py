@@ -9,12 +9,14 @@
     │   ├── NoRouteError                       no interconnect path between two carriers
     │   └── ConflictingUpdateError             an update was built on a stale snapshot
     ├── NumberFormatError (also ValueError)    a string is not a phone number
+    ├── BadInputError (also ValueError)        an argument is wrong (unknown checkpoint, ...)
     └── HarnessError                           anything SIP or Asterisk (sip_harness)
         ├── AMIError
         ├── SIPCallError
         └── HarnessTimeout (also TimeoutError)
 
-The CLI maps ScenarioError, RoutingError and NumberFormatError to exit 2, HarnessError to exit 3.
+The CLI maps ScenarioError, RoutingError, NumberFormatError and BadInputError to exit 2,
+HarnessError to exit 3.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "NoRouteError",
     "ConflictingUpdateError",
     "NumberFormatError",
+    "BadInputError",
     "HarnessError",
     "AMIError",
     "SIPCallError",
@@ -96,6 +99,10 @@ class ConflictingUpdateError(RoutingError):
 
 class NumberFormatError(CutoverError, ValueError):
     """A string cannot be read as a phone number."""
+
+
+class BadInputError(CutoverError, ValueError):
+    """A command-line argument is wrong: an unknown checkpoint, an instant out of range, ..."""
 
 
 class HarnessError(CutoverError):

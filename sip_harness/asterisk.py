@@ -34,7 +34,7 @@ from sip_harness.instance import (
 __all__ = ["AsteriskBackend", "RunningAsterisk", "AsteriskStatus", "StopReport",
            "RootfsBackend", "DockerBackend", "ExternalBackend", "select_backend",
            "backend_for", "state_dir", "state_file_path", "load_running", "up", "down",
-           "status", "apply_config", "require_running"]
+           "status", "apply_config", "require_running", "record"]
 
 
 def state_dir() -> Path:
@@ -208,3 +208,11 @@ def apply_config(running: RunningAsterisk, config_files: Mapping[str, str], *,
         running.instant = instant if instant is not None else running.instant
         _save(running, state_file or state_file_path())
     return commands
+
+
+def record(running: RunningAsterisk, *, scenario: str | None = None, instant: str | None = None,
+           state_file: Path | None = None) -> None:
+    """Remember in the state file which scenario and instant the running Asterisk now holds."""
+    running.scenario = scenario if scenario is not None else running.scenario
+    running.instant = instant if instant is not None else running.instant
+    _save(running, state_file or state_file_path())

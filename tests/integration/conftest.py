@@ -115,6 +115,15 @@ def _asterisk_processes_under(state_dir: Path) -> list[int]:
 
 
 @pytest.fixture(scope="session")
+def sipp() -> str:
+    """The path of SIPp (Debian's sip-tester), the independent SIP client of the live tests."""
+    path = shutil.which("sipp")
+    if path is None:
+        skip_or_fail("sipp is not installed (apt-get install sip-tester)")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
 def stand_in() -> dict[str, str]:
     return dict(STAND_IN)
 

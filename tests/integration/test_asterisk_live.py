@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -49,9 +48,8 @@ def test_playback_extension_gets_200(live_asterisk: Any, sip_invite: Invite) -> 
     assert sip_invite("100") == 200
 
 
-@pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (sip-tester) not installed")
-def test_sipp_call_is_answered(live_asterisk: Any) -> None:
-    proc = subprocess.run(["sipp", "-sn", "uac", "-s", "100", "-i", "127.0.1.3", "-p", "5072",
+def test_sipp_call_is_answered(live_asterisk: Any, sipp: str) -> None:
+    proc = subprocess.run([sipp, "-sn", "uac", "-s", "100", "-i", "127.0.1.3", "-p", "5072",
                            "127.0.0.1:5060", "-m", "1", "-timeout", "10s", "-timeout_error",
                            "-nostdin"], capture_output=True, text=True, timeout=20,
                           cwd=live_asterisk.state_dir.parent, check=False)

@@ -1,0 +1,155 @@
+"""Issue 3's acceptance: a real Asterisk follows the scenario's routing state, live.
+
+With uk_gnp_weekend before the port, an INVITE to +441632960001 sent as vodafone reaches the bt
+trunk; after `apply` at the cutover checkpoint the same INVITE reaches the customer's extension
+at callagenix, with no Asterisk restart; after a rollback it reaches bt again. An unallocated
+number gets 404. Calls are placed with SIPp; the far ends record where each call arrived.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim.cli import main
+from sim.scenario import load_scenario
+from sip_harness import asterisk, control
+from sip_harness.confgen import hosted_phones
+from sip_harness.topology import carrier_addresses
+
+from .sip_trunks import Arrival, TrunkListeners
+
+ROOT = Path(__file__).resolve().parents[2]
+UK = str(ROOT / "scenarios" / "uk_gnp_weekend.yaml")
+NGN = str(ROOT / "scenarios" / "uk_ngn_reseller_rollback.yaml")
+NUMBER = "+441632960001"
+
+
+@pytest.fixture(scope="module")
+def network(live_asterisk: Any, stand_in: dict[str, str]) -> Iterator[TrunkListeners]:
+    """The session's Asterisk moved to uk_gnp_weekend, with every far end listening."""
+    scenario = load_scenario(UK)
+    ends = {c: (a.host, a.port) for c, a in carrier_addresses(scenario.carrier_ids).items()}
+    ends |= {n: (p.host, p.port) for n, p in hosted_phones(scenario).items()}
+    control.move_to(UK, checkpoint="before", state_file=live_asterisk.state_file)
+    try:
+        with TrunkListeners(ends) as listeners:
+            yield listeners
+    finally:
+        running = asterisk.require_running(state_file=live_asterisk.state_file)
+        asterisk.apply_config(running, stand_in, state_file=live_asterisk.state_file)
+        with running.ami() as ami:
+            for family, key in control.live_entries(ami):
+                ami.set_db(family, key, None)
+
+
+@pytest.fixture
+def cli_state(live_asterisk: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Point the `cutover asterisk` commands at the session's Asterisk."""
+    monkeypatch.setenv("CUTOVER_STATE_DIR", str(live_asterisk.state_dir))
+    return live_asterisk
+
+
+def call(sipp: str, number: str, listeners: TrunkListeners, *, source: str = "127.0.1.3"
+         ) -> Arrival:
+    """Place one call with SIPp as the carrier at ``source``; where did it arrive?"""
+    listeners.clear()
+    subprocess.run([sipp, "-sn", "uac", "-s", number, "127.0.0.1:5060", "-i", source,
+                    "-p", "5090", "-m", "1", "-timeout", "10s", "-nostdin", "-d", "100"],
+                   capture_output=True, text=True, timeout=20, check=False)
+    arrivals = listeners.wait(1, timeout=5)
+    assert len(arrivals) == 1, f"{number}: arrived at {[a.at for a in arrivals]}"
+    return arrivals[0]
+
+
+def move(live: Any, checkpoint: str) -> control.Move:
+    return control.move_to(UK, checkpoint=checkpoint, state_file=live.state_file)
+
+
+def test_before_the_port_the_call_reaches_bt(network: TrunkListeners, sipp: str) -> None:
+    arrival = call(sipp, NUMBER, network)
+    assert (arrival.at, arrival.user) == ("bt", NUMBER)  # E.164 with the plus in the R-URI
+    assert arrival.headers["x-cutover-path"] == "vodafone,bt"
+
+
+def test_cutover_then_rollback_live(network: TrunkListeners, sipp: str,
+                                    live_asterisk: Any) -> None:
+    pid = asterisk.require_running(state_file=live_asterisk.state_file).asterisk_pid()
+    moved = move(live_asterisk, "after_cutover")
+    assert not moved.reloads  # only AstDB changed: nothing reloaded, nothing restarted
+    arrival = call(sipp, NUMBER, network)
+    assert arrival.at == NUMBER  # the customer's extension, hosted by callagenix
+    assert arrival.headers["x-cutover-serving"] == "callagenix"
+    assert arrival.headers["x-cutover-path"] == "vodafone,bt,callagenix"  # onward via bt
+    move(live_asterisk, "before")  # the rollback
+    assert call(sipp, NUMBER, network).at == "bt"
+    assert asterisk.require_running(state_file=live_asterisk.state_file).asterisk_pid() == pid
+
+
+def test_unallocated_number_gets_404(network: TrunkListeners, sip_invite: Any) -> None:
+    network.clear()
+    assert sip_invite("+442079460000", source="127.0.1.3") == 404
+    assert network.wait(1, timeout=0.5) == []
+
+
+def test_status_json_names_each_carriers_addresses(network: TrunkListeners, cli_state: Any,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["asterisk", "status", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["running"] and document["sip"] == "127.0.0.1:5060"
+    assert document["ami"] == "127.0.0.1:5038"
+    assert document["carriers"]["bt"] == {"send_from": "127.0.1.1",
+                                          "deliver_to": "127.0.1.1:5060"}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    # an instant the scenario does not have
+    (["--at", "2030-01-01T00:00Z"], "outside the scenario"),
+    (["--checkpoint", "lunch"], "unknown checkpoint 'lunch'"),
+    # a scenario whose carriers the running Asterisk does not have
+    (["--scenario", NGN, "--checkpoint", "before"], "carriers the running Asterisk does not"),
+])
+def test_bad_apply_changes_nothing(network: TrunkListeners, cli_state: Any, args: list[str],
+                                   message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = UK
+    if args[0] == "--scenario":
+        scenario, args = args[1], args[2:]
+    running = asterisk.require_running(state_file=cli_state.state_file)
+    move(cli_state, "after_cutover")
+    with running.ami() as ami:
+        before = control.live_entries(ami)
+    assert main(["asterisk", "apply", scenario, *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    with running.ami() as ami:
+        assert control.live_entries(ami) == before
+    move(cli_state, "before")
+
+
+def test_a_killed_asterisk_gives_exit_3_and_down_cleans_up(network: TrunkListeners,
+                                                           cli_state: Any,
+                                                           capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    running = asterisk.require_running(state_file=cli_state.state_file)
+    os.kill(running.asterisk_pid() or 0, signal.SIGKILL)
+    started = time.monotonic()
+    deadline = started + 5
+    while asterisk.status(state_file=cli_state.state_file).running:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert main(["asterisk", "apply", UK, "--checkpoint", "before"]) == 3
+    assert time.monotonic() - started < 10
+    assert "cutover asterisk down" in capsys.readouterr().err
+    assert main(["asterisk", "down"]) == 0
+    assert "crashed" in capsys.readouterr().out
+    assert not Path(running.run_dir or "").exists()
+    cli_state.start()  # the session's Asterisk again, for the tests after this one
+    move(cli_state, "before")
