@@ -1,0 +1,101 @@
+"""`cutover verify` speed: 100 numbers x (inbound, outbound caller ID, voicemail) at one checkpoint.
+
+Usage: python benchmarks/bench_verify.py [--numbers N] [--concurrency C]
+Generates a scenario (one port order of N numbers from bt to callagenix, a mailbox on each),
+starts its own Asterisk at the after_cutover checkpoint (state file in a temporary directory),
+runs the suite and prints one JSON document: wall time of the suite (agents' start included,
+Asterisk's start not), checks run and passed, calls placed and the most in flight at once.
+Target (issue 4): under 60 s for 100 numbers with at least 20 calls in flight. Needs free ports
+5060/udp and 5038/tcp (no other Asterisk on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from sim.scenario import load_scenario
+from sip_harness import asterisk, control, suite
+
+
+def scenario_text(numbers: int) -> str:
+    nums = [f"01632 96{i:04d}" for i in range(1000, 1000 + numbers)]
+    boxes = "\n".join(f'      - {{box: "96{i:04d}", number: "01632 96{i:04d}"}}'
+                      for i in range(1000, 1000 + numbers))
+    return f"""\
+name: bench_verify
+description: {numbers} numbers ported from bt to callagenix, each with a mailbox
+regime: uk
+seed: 1
+start: 2026-11-23T00:00:00Z
+horizon: 2026-12-07T00:00:00Z
+routing: onward
+carriers:
+  - {{id: bt, name: BT, desk: {{capacity: 4, answer_hours: 6}}}}
+  - {{id: callagenix, name: Callagenix Ltd}}
+  - {{id: vodafone, name: Vodafone UK}}
+interconnects: [[vodafone, bt], [bt, callagenix], [vodafone, callagenix]]
+ranges:
+  - {{prefix: "+44 1632 96", holder: bt}}
+  - {{prefix: "+44 7700 900", holder: vodafone}}
+customers:
+  - id: acme
+    name: Acme Widgets Ltd
+    account: BT-0161-2233445
+    address: Unit 4, Riverside Park, Leeds LS1 4AB
+    numbers: {json.dumps(nums)}
+    authorised_signers: [Jane Holt]
+    voicemail:
+{boxes}
+port_orders:
+  - id: acme-gnp
+    customer: acme
+    gaining: callagenix
+    submitted: 2026-11-23T10:00:00
+    requested_date: 2026-11-28T00:00:00
+traffic: {{origins: [vodafone]}}
+checkpoints:
+  - {{name: after_cutover, at: 2026-11-28T06:00:00Z}}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--numbers", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cutover-bench-") as tmp:
+        path = Path(tmp) / "bench_verify.yaml"
+        path.write_text(scenario_text(args.numbers))
+        scenario = load_scenario(path)
+        state_file = Path(tmp) / "asterisk.json"
+        point = ("after_cutover", scenario.checkpoint("after_cutover").at)
+        control.bring_up(path, checkpoint=point[0], state_file=state_file)
+        try:
+            stats: dict[str, object] = {}
+            started = time.monotonic()
+            results = suite.run_suite(
+                scenario, [point], stats=stats, concurrency=args.concurrency,
+                apply=lambda name, at: control.move_to(path, at=at, state_file=state_file),
+                ami=lambda: asterisk.require_running(state_file=state_file).ami())
+            wall = time.monotonic() - started
+        finally:
+            asterisk.down(state_file=state_file)
+    main_checks = [r for r in results if r.check in ("inbound", "outbound_callerid",
+                                                     "voicemail")]
+    failures = [r.reason for r in results if r.passed is False]
+    print(json.dumps({
+        "numbers": args.numbers, "checks": len(main_checks),
+        "passed": sum(r.passed is True for r in main_checks),
+        "failed": len(failures), "first_failures": failures[:3],
+        "wall_s": round(wall, 2), "calls": stats.get("calls"),
+        "max_in_flight": stats.get("max_in_flight"), "agent_processes": stats.get("processes"),
+        "concurrency": args.concurrency, "target_s": 60,
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,655 @@
+"""The one pjsua2 Endpoint of a process: carrier trunks, customer phones and callers as UAs.
+
+One thread (the pump) creates the Endpoint, owns every pjsua2 object and is the only thread
+that calls pjsua2: ``uaConfig.threadCnt = 0`` and ``mainThreadOnly = True``, so PJSIP has no
+threads of its own and delivers every callback inside ``libHandleEvents`` on the pump. Other
+threads hand work to the pump (:meth:`SIPAgent._on_pump`) and wait for what they need (an
+arrival, a call state, digits) on one condition, each wait bounded by a timeout.
+
+Lifetimes are explicit: a :class:`_PjCall` is held in ``_calls`` while it lives and deleted on
+the pump once it is disconnected, players are deleted with their call, and :meth:`close` hangs
+up and deletes every call, player and account before ``libDestroy``. The garbage collector
+never destroys a pjsua2 object, and nothing is left at shutdown.
+
+The PyPI wheel (``pjsua2-python`` 2.15.1.post1) is compiled with pjsua's defaults: at most
+:data:`MAX_CALLS` calls, :data:`MAX_UAS` transports and accounts per process, whatever
+``uaConfig.maxCalls`` says (it is raised anyway). Many numbers therefore need several processes,
+each with its own agent: :mod:`sip_harness.fleet`.
+
+Everything here takes and returns plain data (ids, dicts, strings), so an agent can be served to
+another process. pjsua2's errors become the project's at one boundary, :func:`translate_error`.
+
+>>> agent = SIPAgent()                                                   # doctest: +SKIP
+>>> agent.add_ua("vodafone", "127.0.1.3", 0)                             # doctest: +SKIP
+>>> call = agent.call("vodafone", "sip:+441632960001@127.0.0.1:5060")   # doctest: +SKIP
+>>> agent.wait_call(call, "final", timeout=15)["status"]                 # doctest: +SKIP
+200
+"""
+
+from __future__ import annotations
+
+import copyreg
+import itertools
+import queue
+import re
+import threading
+import time
+import wave
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from sim.errors import HarnessError, HarnessTimeout, SIPCallError
+
+__all__ = ["SIPAgent", "Arrival", "ERROR_MAP", "translate_error", "call_error", "write_tone_wav",
+           "MAX_CALLS", "MAX_UAS", "DEFAULT_REJECT"]
+
+_T = TypeVar("_T")
+
+#: Calls one process can hold at once (pjsua's compiled-in PJSUA_MAX_CALLS in the wheel).
+MAX_CALLS = 4
+#: Transports and accounts one process can hold (PJSUA_MAX_ACC / transports in the wheel).
+MAX_UAS = 8
+#: What a carrier trunk answers by default once it has recorded the call: Busy Here, at once,
+#: so a trunk never holds one of its few call slots.
+DEFAULT_REJECT = 486
+_PUMP_MS = 5
+_SETTLE = 2.0  # seconds the pump gives hung-up calls to finish before the Endpoint goes
+
+# pj_status_t values (pj/errno.h, pjsip/sip_errno.h): PJSIP_ERRNO_START + a SIP status code.
+_PJSIP_ERRNO_START = 171000
+PJ_ETIMEDOUT = 70009
+PJ_ETOOMANY = 70010
+
+# The one place where pjsua2 failures become the project's, most specific first: a predicate on
+# (pj status, SIP status), the exception, and words. A test checks that every row is reachable.
+ERROR_MAP: tuple[tuple[str, Callable[[int, int | None], bool], type[HarnessError], str], ...] = (
+    ("timeout", lambda pj, sip: pj == PJ_ETIMEDOUT or sip == 408, HarnessTimeout,
+     "no answer in time"),
+    ("too-many", lambda pj, sip: pj == PJ_ETOOMANY, SIPCallError,
+     f"too many calls or agents in one process (this pjsua2 holds {MAX_CALLS} calls, "
+     f"{MAX_UAS} transports)"),
+    ("sip-status", lambda pj, sip: sip is not None, SIPCallError, "refused"),
+    ("other", lambda pj, sip: True, SIPCallError, "pjsua2 failed"),
+)
+
+
+def _sip_status(pj_status: int) -> int | None:
+    code = pj_status - _PJSIP_ERRNO_START
+    return code if 100 <= code < 700 else None
+
+
+def translate_error(exc: BaseException, doing: str) -> HarnessError:
+    """The project's exception for a pjsua2 ``Error`` (or anything else) raised while ``doing``.
+
+    A SIP status hidden in the pj status becomes ``SIPCallError.status``; pjsua2's reason
+    text becomes ``reason``. HarnessError instances pass through unchanged.
+    """
+    if isinstance(exc, HarnessError):
+        return exc
+    pj_status = int(getattr(exc, "status", 0) or 0)
+    reason = str(getattr(exc, "reason", "") or exc or type(exc).__name__).strip()
+    sip = _sip_status(pj_status)
+    for _name, matches, ours, words in ERROR_MAP:
+        if matches(pj_status, sip):
+            message = f"{doing}: {words} ({reason})"
+            if ours is SIPCallError:
+                return SIPCallError(message, status=sip, reason=reason)
+            return ours(message)
+    raise AssertionError("ERROR_MAP ends with a catch-all")  # pragma: no cover
+
+
+def call_error(snapshot: Mapping[str, Any], doing: str) -> HarnessError:
+    """The exception for a call that ended with a failure (``snapshot`` from ``wait_call``)."""
+    status = snapshot.get("status")
+    reason = str(snapshot.get("reason") or "")
+    if status == 408:
+        return HarnessTimeout(f"{doing}: {status} {reason}".strip())
+    return SIPCallError(f"{doing}: {status} {reason}".strip(), status=status, reason=reason)
+
+
+def _rebuild_sip_error(message: str, status: int | None, reason: str | None) -> SIPCallError:
+    return SIPCallError(message, status=status, reason=reason)
+
+
+# SIPCallError keeps its status and reason when it crosses to another process (fleet).
+copyreg.pickle(SIPCallError, lambda e: (_rebuild_sip_error, (str(e), e.status, e.reason)))
+
+
+def write_tone_wav(path: Path, *, seconds: float = 3.0, rate: int = 8000) -> Path:
+    """Write a mono 16-bit WAV of two tones (440 and 880 Hz) for ``seconds``; return ``path``."""
+    t = np.arange(int(seconds * rate)) / rate
+    samples = 0.3 * np.sin(2 * np.pi * 440 * t) + 0.2 * np.sin(2 * np.pi * 880 * t)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((samples * 32767).astype("<i2").tobytes())
+    return path
+
+
+@dataclass
+class Arrival:
+    """An INVITE that reached one of this agent's UAs, read from the whole message."""
+
+    ua: str                       # the UA (carrier id or number) whose address it reached
+    uri: str                      # Request-URI
+    user: str                     # its user part: the dialled number
+    from_user: str                # the caller ID the callee sees (From user part)
+    pai_user: str | None          # P-Asserted-Identity user part, if any
+    source: str                   # where it came from (host:port)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case name -> value
+    call: int | None = None       # the incoming call's id here
+    answered: int = 0             # the status the UA answered with
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _CallState:
+    id: int
+    ua: str
+    state: str = "calling"        # calling, early, confirmed, disconnected
+    status: int | None = None     # last SIP status
+    reason: str = ""
+    digits: str = ""
+    media: bool = False
+    confirmed: bool = False
+
+    def snapshot(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_URI_USER = re.compile(r"<?\s*sips?:([^@;>\s]+)@", re.IGNORECASE)
+
+
+def _user(value: str) -> str:
+    match = _URI_USER.search(value)
+    return match.group(1) if match else ""
+
+
+def parse_invite(message: str) -> tuple[str, dict[str, str]]:
+    """Request-URI and headers (lower-case names; compact forms expanded) of a SIP request."""
+    head = message.split("\r\n\r\n", 1)[0].split("\n\n", 1)[0]
+    lines = head.replace("\r\n", "\n").split("\n")
+    parts = lines[0].split(" ")
+    uri = parts[1] if len(parts) > 1 else ""
+    compact = {"f": "from", "t": "to", "i": "call-id", "m": "contact", "v": "via"}
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            key = name.strip().lower()
+            headers.setdefault(compact.get(key, key), value.strip())
+    return uri, headers
+
+
+class SIPAgent:
+    """This process's pjsua2 Endpoint and its UAs. Thread-safe; see the module docstring."""
+
+    def __init__(self, *, rtp_port: int = 4000, log_level: int = 0) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
+        self._cond = threading.Condition()
+        self._calls: dict[int, Any] = {}          # id -> _PjCall, pump-owned
+        self._players: dict[int, list[Any]] = {}  # call id -> players, pump-owned
+        self._dead: list[Any] = []                # disconnected calls to delete on the pump
+        self._uas: dict[str, Any] = {}            # name -> _PjAccount, pump-owned
+        self._hosts: dict[tuple[str, int], str] = {}
+        self._states: dict[int, _CallState] = {}
+        self._arrivals: list[Arrival] = []
+        self._policies: dict[str, str] = {}
+        self._ids = itertools.count(1)
+        self._interrupted: str | None = None
+        self._stopping = False
+        self.max_live = 0
+        self._rtp_port = rtp_port
+        self._log_level = log_level
+        self._started: Future[None] = Future()
+        self._thread = threading.Thread(target=self._pump, name="pjsua2-pump", daemon=True)
+        self._thread.start()
+        self._started.result(timeout=20)
+
+    # --- the pump ------------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        try:
+            import pjsua2 as pj
+
+            self._pj = pj
+            self._ep = ep = pj.Endpoint()
+            ep.libCreate()
+            cfg = pj.EpConfig()
+            cfg.uaConfig.threadCnt = 0
+            cfg.uaConfig.mainThreadOnly = True
+            cfg.uaConfig.maxCalls = 256  # capped by the wheel's PJSUA_MAX_CALLS (MAX_CALLS)
+            cfg.uaConfig.userAgent = "cutover-harness"
+            cfg.logConfig.level = self._log_level
+            cfg.logConfig.consoleLevel = self._log_level
+            cfg.medConfig.clockRate = 8000
+            cfg.medConfig.sndClockRate = 8000
+            cfg.medConfig.noVad = True
+            # The null sound device clocks the conference bridge, which sends RTP and RFC 4733
+            # digits; closed when idle, a call with nothing playing would fall silent.
+            cfg.medConfig.sndAutoCloseTime = -1
+            ep.libInit(cfg)
+            ep.audDevManager().setNullDev()
+            ep.libStart()
+        except Exception as exc:  # noqa: BLE001 - handed to the creating thread
+            self._started.set_exception(translate_error(exc, "starting pjsua2"))
+            return
+        self._started.set_result(None)
+        while True:
+            self._run_jobs()
+            with self._cond:
+                if self._stopping and not self._calls:
+                    break
+            ep.libHandleEvents(_PUMP_MS)
+            self._bury()
+        self._destroy()
+
+    def _run_jobs(self) -> None:
+        while True:
+            try:
+                job, future = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(job())
+                except BaseException as exc:  # noqa: BLE001 - handed to the waiting thread
+                    future.set_exception(exc)
+
+    def _on_pump(self, job: Callable[[], _T], doing: str, timeout: float = 10.0) -> _T:
+        """Run ``job`` on the pump and return its result; pjsua2 errors become ours."""
+        if threading.current_thread() is self._thread:
+            return job()
+        if not self._thread.is_alive():
+            raise HarnessError(f"{doing}: the pjsua2 agent has stopped")
+        future: Future[_T] = Future()
+        self._jobs.put((job, future))
+        try:
+            return future.result(timeout=timeout)
+        except TimeoutError as exc:
+            future.cancel()
+            raise HarnessTimeout(f"{doing}: the pjsua2 agent did not respond within "
+                                 f"{timeout:.0f} s") from exc
+        except Exception as exc:
+            raise translate_error(exc, doing) from exc
+
+    def _bury(self) -> None:
+        """Delete disconnected calls and their players, on the pump, outside callbacks."""
+        while self._dead:
+            call = self._dead.pop()
+            for player in self._players.pop(call.cid, []):
+                del player
+            del call
+
+    def _destroy(self) -> None:
+        self._bury()
+        for cid in list(self._players):
+            self._players.pop(cid)
+        for account in self._uas.values():
+            account.shutdown()
+        self._uas.clear()
+        self._ep.libDestroy()
+        del self._ep
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Hang up every call, delete every pjsua2 object, destroy the Endpoint. Idempotent."""
+        if not self._thread.is_alive():
+            return
+        try:
+            self._on_pump(self._hangup_all, "hanging up all calls")
+        except HarnessError:
+            pass
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        deadline = time.monotonic() + _SETTLE
+        self._thread.join(timeout=max(deadline - time.monotonic(), 0.1))
+        if self._thread.is_alive():  # calls that would not end: drop them, then destroy
+            self._on_pump(self._forget_calls, "dropping calls", timeout=timeout)
+            self._thread.join(timeout=timeout)
+
+    def _hangup_all(self) -> None:
+        self._ep.hangupAllCalls()
+
+    def _forget_calls(self) -> None:
+        self._dead.extend(self._calls.values())
+        self._calls.clear()
+
+    def interrupt(self, reason: str) -> None:
+        """Make every current and later wait raise HarnessError(reason); hang up all calls."""
+        with self._cond:
+            self._interrupted = reason
+            self._cond.notify_all()
+        try:
+            self._on_pump(self._hangup_all, "hanging up all calls", timeout=5)
+        except HarnessError:
+            pass
+
+    def resume(self) -> None:
+        """Undo :meth:`interrupt`; forget what arrived before."""
+        with self._cond:
+            self._interrupted = None
+            self._arrivals.clear()
+
+    # --- UAs -----------------------------------------------------------------------------
+
+    def add_ua(self, name: str, host: str, port: int, *, user: str | None = None,
+               trunk: bool = False) -> int:
+        """A UDP transport bound to ``host:port`` (0: any port) and a local account on it.
+
+        Returns the bound port. Raises HarnessError beyond :data:`MAX_UAS` or when the address
+        is taken.
+        """
+        if name in self._uas:
+            raise HarnessError(f"a UA called {name!r} exists already")
+        if len(self._uas) >= MAX_UAS:
+            raise HarnessError(f"at most {MAX_UAS} UAs per pjsua2 process; {name} is one more")
+        return self._on_pump(lambda: self._add_ua(name, host, port, user or name, trunk),
+                             f"binding {name} to {host}:{port}")
+
+    def _add_ua(self, name: str, host: str, port: int, user: str, trunk: bool) -> int:
+        pj = self._pj
+        tcfg = pj.TransportConfig()
+        tcfg.boundAddress = host
+        tcfg.port = port
+        tid = self._ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
+        bound = int(self._ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
+        acfg = pj.AccountConfig()
+        acfg.idUri = f"sip:{user}@{host}:{bound}"
+        acfg.sipConfig.transportId = tid
+        acfg.mediaConfig.transportConfig.boundAddress = host
+        acfg.mediaConfig.transportConfig.port = self._rtp_port
+        acfg.mediaConfig.transportConfig.portRange = 200
+        account = _PjAccount(self, name)
+        account.trunk = trunk
+        account.create(acfg)
+        self._uas[name] = account
+        self._hosts[(host, bound)] = name
+        return bound
+
+    def set_policy(self, caller: str, action: str) -> None:
+        """How a UA here answers calls from ``caller`` (From user): ``answer``, ``ring`` or a
+        status such as ``486``. Default: phones answer, carrier trunks reject (486)."""
+        with self._cond:
+            self._policies[caller] = action
+
+    def clear_policy(self, caller: str) -> None:
+        with self._cond:
+            self._policies.pop(caller, None)
+
+    # --- calls ---------------------------------------------------------------------------
+
+    def call(self, ua: str, uri: str, *, caller: str | None = None) -> int:
+        """Place a call from ``ua`` to ``uri`` (From user ``caller``); return the call's id."""
+        if ua not in self._uas:
+            raise HarnessError(f"no UA called {ua!r} in this agent")
+
+        def free_slot() -> bool | None:  # a call that is ending still holds its slot
+            live = sum(1 for s in self._states.values() if s.state != "disconnected")
+            return True if live < MAX_CALLS else None
+        deadline = time.monotonic() + 20.0
+        while True:
+            self._wait(free_slot, max(deadline - time.monotonic(), 0.0),
+                       f"a free call slot (at most {MAX_CALLS} per process)")
+            cid = self._on_pump(lambda: self._call(ua, uri, caller), f"calling {uri} from {ua}")
+            if cid is not None:
+                return cid
+            # pjsua frees an ended call's slot a moment after it reports it disconnected
+            with self._cond:
+                self._cond.wait(0.05)
+            if time.monotonic() >= deadline:
+                raise SIPCallError(f"calling {uri} from {ua}: no free call slot in 20 s "
+                                   f"(at most {MAX_CALLS} per process)")
+
+    def _call(self, ua: str, uri: str, caller: str | None) -> int | None:
+        """Place the call; None when pjsua has no free slot yet (the caller retries)."""
+        pj = self._pj
+        account = self._uas[ua]
+        cid = next(self._ids)
+        call = _PjCall(self, cid, ua, account)
+        prm = pj.CallOpParam(True)
+        if caller is not None:
+            host = account.getInfo().uri.split("@", 1)[1]
+            prm.txOption.localUri = f"sip:{caller}@{host}"
+        self._track(call)
+        try:
+            call.makeCall(uri, prm)
+        except BaseException as exc:
+            self._calls.pop(cid, None)
+            with self._cond:
+                self._states.pop(cid, None)
+            self._dead.append(call)
+            if getattr(exc, "status", None) == PJ_ETOOMANY:
+                return None
+            raise
+        return cid
+
+    def _track(self, call: Any) -> None:
+        self._calls[call.cid] = call
+        with self._cond:
+            self._states[call.cid] = _CallState(call.cid, call.ua)
+            self.max_live = max(self.max_live, len(self._calls))
+
+    def answer(self, cid: int, status: int = 200) -> None:
+        """Answer an incoming call with ``status`` (180 rings, 200 answers, >=300 rejects)."""
+        self._with_call(cid, "answering", lambda c: c.answer(self._op(status)))
+
+    def hangup(self, cid: int) -> None:
+        """Hang up (or cancel) a call; nothing happens if it has already ended."""
+        self._with_call(cid, "hanging up", lambda c: c.hangup(self._op(603)), missing_ok=True)
+
+    def send_dtmf(self, cid: int, digits: str) -> None:
+        """Send ``digits`` as RFC 4733 telephone events on a confirmed call."""
+        self._with_call(cid, f"sending DTMF {digits}", lambda c: c.dialDtmf(digits))
+
+    def play(self, cid: int, wav: str) -> None:
+        """Play the WAV file ``wav`` into the call (once, no loop)."""
+        self._with_call(cid, f"playing {Path(wav).name}", lambda c: self._play(c, wav))
+
+    def _play(self, call: Any, wav: str) -> None:
+        pj = self._pj
+        player = pj.AudioMediaPlayer()
+        player.createPlayer(wav, pj.PJMEDIA_FILE_NO_LOOP)
+        self._players.setdefault(call.cid, []).append(player)
+        player.startTransmit(call.getAudioMedia(-1))
+
+    def _op(self, status: int) -> Any:
+        prm = self._pj.CallOpParam()
+        prm.statusCode = status
+        return prm
+
+    def _with_call(self, cid: int, doing: str, job: Callable[[Any], object], *,
+                   missing_ok: bool = False) -> None:
+        def run() -> None:
+            call = self._calls.get(cid)
+            if call is None:
+                if missing_ok:
+                    return
+                state = self._states.get(cid)
+                raise call_error(state.snapshot() if state else {}, f"{doing} call {cid}: "
+                                 "the call has ended")
+            job(call)
+        self._on_pump(run, f"{doing} call {cid}")
+
+    # --- waiting -------------------------------------------------------------------------
+
+    def wait_call(self, cid: int, until: str, timeout: float) -> dict[str, Any]:
+        """Wait until call ``cid`` is ``confirmed`` (answered), ``final`` (answered or ended),
+        ``media`` (audio flowing) or ``disconnected``; return its state as a dict.
+
+        Raises HarnessTimeout when that does not happen in time, and SIPCallError when the call
+        ends first while waiting for ``confirmed`` or ``media``.
+        """
+        def ready() -> dict[str, Any] | None:
+            state = self._states.get(cid)
+            if state is None:
+                raise HarnessError(f"no call {cid} in this agent")
+            done = {"confirmed": state.confirmed, "media": state.media,
+                    "final": state.confirmed or state.state == "disconnected",
+                    "disconnected": state.state == "disconnected"}[until]
+            if done:
+                return state.snapshot()
+            if state.state == "disconnected":
+                raise call_error(state.snapshot(), f"call {cid} ended before it was {until}")
+            return None
+        return self._wait(ready, timeout, f"call {cid} to be {until}")
+
+    def wait_digits(self, cid: int, count: int, timeout: float) -> str:
+        """Wait until call ``cid`` has received ``count`` DTMF digits; return them."""
+        def ready() -> str | None:
+            state = self._states[cid]
+            return state.digits if len(state.digits) >= count else None
+        return self._wait(ready, timeout, f"{count} DTMF digits on call {cid}")
+
+    def call_state(self, cid: int) -> dict[str, Any]:
+        with self._cond:
+            return self._states[cid].snapshot()
+
+    def arrivals(self, **match: str) -> list[dict[str, Any]]:
+        """What arrived so far whose fields equal ``match`` (for example user=, from_user=)."""
+        with self._cond:
+            return [a.as_dict() for a in self._arrivals
+                    if all(getattr(a, k) == v for k, v in match.items())]
+
+    def wait_arrival(self, timeout: float, **match: str) -> dict[str, Any]:
+        """Wait for an arrival whose fields equal ``match``; return it."""
+        def ready() -> dict[str, Any] | None:
+            for a in self._arrivals:
+                if all(getattr(a, k) == v for k, v in match.items()):
+                    return a.as_dict()
+            return None
+        return self._wait(ready, timeout, f"a call arriving with {match}")
+
+    def stats(self) -> dict[str, int]:
+        with self._cond:
+            live = sum(1 for s in self._states.values() if s.state != "disconnected")
+            return {"live": live, "max_live": self.max_live, "calls": len(self._states)}
+
+    def _wait(self, ready: Callable[[], _T | None], timeout: float, what: str) -> _T:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                if self._interrupted is not None:
+                    raise HarnessError(self._interrupted)
+                value = ready()
+                if value is not None:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise HarnessTimeout(f"no {what} within {timeout:.1f} s")
+                self._cond.wait(remaining)
+
+    # --- callbacks (pump thread) -----------------------------------------------------------
+
+    def _incoming(self, account: Any, prm: Any) -> None:
+        call = _PjCall(self, next(self._ids), account.name, account, prm.callId)
+        self._track(call)
+        uri, headers = parse_invite(prm.rdata.wholeMsg)
+        host_port = uri.split("@", 1)[-1].split(";", 1)[0].split(">", 1)[0]
+        host, _, port = host_port.partition(":")
+        at = self._hosts.get((host, int(port or 5060)), account.name)
+        pai = headers.get("p-asserted-identity")
+        arrival = Arrival(ua=at, uri=uri, user=_user(uri) or uri, from_user=_user(
+            headers.get("from", "")), pai_user=_user(pai) if pai else None,
+            source=str(prm.rdata.srcAddress), headers=headers, call=call.cid)
+        with self._cond:
+            policy = self._policies.get(arrival.from_user)
+        if policy is None:
+            policy = "answer" if account.name == at and not account.trunk else str(DEFAULT_REJECT)
+        status = {"answer": 200, "ring": 180}.get(policy) or int(policy)
+        arrival.answered = status
+        with self._cond:
+            self._arrivals.append(arrival)
+            self._cond.notify_all()
+        call.answer(self._op(status))
+
+    def _state_changed(self, call: Any) -> None:
+        pj = self._pj
+        info = call.getInfo()
+        names = {pj.PJSIP_INV_STATE_EARLY: "early", pj.PJSIP_INV_STATE_CONNECTING: "early",
+                 pj.PJSIP_INV_STATE_CONFIRMED: "confirmed",
+                 pj.PJSIP_INV_STATE_DISCONNECTED: "disconnected"}
+        with self._cond:
+            state = self._states.get(call.cid)
+            if state is None:
+                return
+            state.state = names.get(info.state, "calling")
+            state.status, state.reason = int(info.lastStatusCode), str(info.lastReason)
+            state.confirmed = state.confirmed or state.state == "confirmed"
+            self._cond.notify_all()
+        if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self._calls.pop(call.cid, None)
+            self._dead.append(call)
+
+    def _media_changed(self, call: Any) -> None:
+        pj = self._pj
+        info = call.getInfo()
+        active = any(m.type == pj.PJMEDIA_TYPE_AUDIO and m.status == pj.PJSUA_CALL_MEDIA_ACTIVE
+                     for m in info.media)
+        with self._cond:
+            if call.cid in self._states:
+                self._states[call.cid].media = active
+                self._cond.notify_all()
+
+    def _digit(self, call: Any, digit: str) -> None:
+        with self._cond:
+            if call.cid in self._states:
+                self._states[call.cid].digits += digit
+                self._cond.notify_all()
+
+
+def _pj_classes() -> tuple[type, type]:
+    import pjsua2 as pj
+
+    class PjAccount(pj.Account):  # type: ignore[misc]
+        def __init__(self, agent: SIPAgent, name: str) -> None:
+            super().__init__()
+            self.agent, self.name, self.trunk = agent, name, False
+
+        def onIncomingCall(self, prm: Any) -> None:  # noqa: N802 - pjsua2's name
+            self.agent._incoming(self, prm)
+
+    class PjCall(pj.Call):  # type: ignore[misc]
+        def __init__(self, agent: SIPAgent, cid: int, ua: str, account: Any,
+                     call_id: int = pj.PJSUA_INVALID_ID) -> None:
+            super().__init__(account, call_id)
+            self.agent, self.cid, self.ua = agent, cid, ua
+
+        def onCallState(self, prm: Any) -> None:  # noqa: N802
+            self.agent._state_changed(self)
+
+        def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
+            self.agent._media_changed(self)
+
+        def onDtmfDigit(self, prm: Any) -> None:  # noqa: N802
+            self.agent._digit(self, str(prm.digit))
+
+    return PjAccount, PjCall
+
+
+class _Lazy:
+    """pjsua2's classes are subclassed on first use, so importing this module stays light."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __call__(self, *args: Any) -> Any:
+        global _CLASSES
+        if _CLASSES is None:
+            _CLASSES = _pj_classes()
+        return _CLASSES[self.index](*args)
+
+
+_CLASSES: tuple[type, type] | None = None
+_PjAccount = _Lazy(0)
+_PjCall = _Lazy(1)
