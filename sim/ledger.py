@@ -6,7 +6,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["Ledger"]
+__all__ = ["Instant", "Ledger"]
+
+
+class Instant(float):
+    """An instant as POSIX seconds, written to events.jsonl as a datetime is.
+
+    The model keeps instants as floats on its hot path; making a datetime per instant per
+    port order only to write it out would cost more than the rest of the bookkeeping.
+    """
+
+    __slots__ = ()
 
 
 class Ledger:
@@ -24,15 +34,19 @@ class Ledger:
         self._numbers: list[tuple[str, ...]] = []
         self._state: list[str | None] = []
         self._extra: list[dict[str, Any] | None] = []
+        # bound once: a run adds several events per port order
+        self._appends = (self._t.append, self._event.append, self._port.append,
+                         self._numbers.append, self._state.append, self._extra.append)
 
     def add(self, t: float, event: str, port: str | None, numbers: tuple[str, ...],
             state: str | None, extra: dict[str, Any] | None = None) -> None:
-        self._t.append(t)
-        self._event.append(event)
-        self._port.append(port)
-        self._numbers.append(numbers)
-        self._state.append(state)
-        self._extra.append(extra or None)
+        add_t, add_event, add_port, add_numbers, add_state, add_extra = self._appends
+        add_t(t)
+        add_event(event)
+        add_port(port)
+        add_numbers(numbers)
+        add_state(state)
+        add_extra(extra or None)
 
     def __len__(self) -> int:
         return len(self._t)
@@ -63,7 +77,10 @@ class Ledger:
 
 
 def _text(value: Any) -> Any:
-    # instants are kept as datetimes while running and written as UTC ISO-8601 text
+    # instants are kept as datetimes or Instants while running, written as UTC ISO-8601 text
+    # (whole seconds: a datetime's microseconds are dropped, not rounded)
+    if value.__class__ is Instant:
+        return datetime.fromtimestamp(value, UTC).replace(microsecond=0).isoformat()
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(microsecond=0).isoformat()
     return value

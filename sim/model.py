@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,10 +23,13 @@ from typing import Any
 import numpy as np
 import simpy
 
-from .ledger import Ledger
+from .desk import Desk
+from .errors import NumberFormatError
+from .ledger import Instant, Ledger
 from .numbering import NumberType, number_type
 from .regimes import get_regime
 from .regimes.base import OrderFacts, Regime
+from .regimes.timeline import Timeline
 from .routing import PortChange, RoutingCore, e164_to_int
 from .scenario import Fault, PortOrder, Scenario
 from .traffic import Switchboard
@@ -40,6 +44,8 @@ DETECT_MINUTES = 30.0
 #: The central database publishes queued changes on this tick (seconds): one snapshot per tick,
 #: however many ports activate in it (bulk provisioning, as NPAC and central databases do).
 PUBLISH_TICK = 60.0
+#: Allocations between young garbage collections during a run (Python's default is 700).
+RUN_GC_THRESHOLD = 20_000
 #: Hours after the port before a temporary number goes back to the pool (US seed).
 TEMPORARY_RELEASE_HOURS = 24.0
 
@@ -105,25 +111,32 @@ class CutoverModel:
     """One run of a scenario. Build, then ``run(until)``; read the state between runs."""
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None):
+        # Building makes a few objects per port order (process, generator, run state), all
+        # long-lived and none garbage: with the collector on, its full passes walk them again
+        # and again while they pile up (over half the build time at 20k orders).
+        with _collector_paused():
+            self._build(scenario, seed)
+
+    def _build(self, scenario: Scenario, seed: int | None) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.rng = np.random.default_rng(self.seed)
         self.env = simpy.Environment()
         self.regime: Regime = get_regime(scenario.regime)
+        self.timeline = Timeline(self.regime)
         self.epoch = scenario.start.timestamp()
         self.ledger = Ledger(self.epoch)
         self.routing = RoutingCore(
             scenario.carrier_ids, scenario.interconnects,
             [(r.prefix, r.holder) for r in scenario.ranges], scheme=scenario.routing,
         )
-        range_holder = self.routing.snapshot.range_holder
-        self.holder_of = {n: range_holder(n) for c in scenario.customers for n in c.numbers}
+        self.holder_of = self._range_holders()
         served = [(n, c.carrier) for c in scenario.customers for n in c.numbers
                   if c.carrier != self.holder_of[n]]
         if served:
             self.routing.apply([PortChange(e164_to_int(n), cid, note="initial")
                                 for n, cid in served])
-        self.desks = {c.id: simpy.Resource(self.env, c.desk_capacity) for c in scenario.carriers}
+        self.desks = {c.id: Desk(self.env, c.desk_capacity) for c in scenario.carriers}
         self.desk_stats = {c.id: DeskStats() for c in scenario.carriers}
         self.answer_seconds = {c.id: c.answer_hours * 3600.0 for c in scenario.carriers}
         self._facts_of: dict[tuple[Any, ...], OrderFacts] = {}
@@ -136,6 +149,23 @@ class CutoverModel:
         self._published: simpy.Event | None = None
         self.switchboard = Switchboard(self)
         self._start_processes()
+
+    def _range_holders(self) -> dict[str, str]:
+        """Every customer number -> its range holder, looked up in one batch."""
+        numbers = list(dict.fromkeys(n for c in self.scenario.customers for n in c.numbers))
+        try:
+            ints = np.array([e164_to_int(n) for n in numbers], dtype=np.int64)
+        except NumberFormatError:
+            ints = None
+        if ints is not None:
+            # nothing is ported yet, so the serving carrier is the range holder
+            found = self.routing.lookup_batch(ints)
+            if (found >= 0).all():
+                ids = self.routing.carrier_ids
+                return dict(zip(numbers, [ids[i] for i in found.tolist()], strict=True))
+        # a malformed or unallocated number: one at a time, for the error the first one gives
+        range_holder = self.routing.snapshot.range_holder
+        return {n: range_holder(n) for n in numbers}
 
     # -- time -----------------------------------------------------------------------------
     def sim_time(self, t: datetime) -> float:
@@ -176,12 +206,17 @@ class CutoverModel:
         # The scenario and the model's long-lived state can be millions of objects that never
         # become garbage: keep the collector from walking them again and again during the run.
         gc.freeze()
+        # What the run allocates is mostly short-lived events freed by reference counting (it
+        # makes next to no cyclic garbage): collect the young generation less often.
+        threshold = gc.get_threshold()
+        gc.set_threshold(max(threshold[0], RUN_GC_THRESHOLD), *threshold[1:])
         try:
             for k in range(1, steps + 1):
                 self.env.run(until=begin + (end - begin) * k / steps)
                 if progress is not None:
                     progress(k / steps)
         finally:
+            gc.set_threshold(*threshold)
             gc.unfreeze()
 
     # -- routing changes, batched per instant ----------------------------------------------
@@ -208,11 +243,15 @@ class CutoverModel:
     # -- the port order's lifecycle ---------------------------------------------------------
     def emit(self, event: str, run: PortRun | None, state: str | None = None,
              numbers: tuple[str, ...] | None = None, **extra: Any) -> None:
-        if run is not None and state is not None:
+        if run is None:
+            self.ledger.add(self.env.now, event, None, numbers if numbers is not None else (),
+                            None, extra)
+            return
+        if state is not None:
             run.state = state
-        port = run.order.id if run else None
-        nums = numbers if numbers is not None else (run.order.numbers if run else ())
-        self.ledger.add(self.env.now, event, port, nums, state if run else None, extra)
+        order = run.order
+        self.ledger.add(self.env.now, event, order.id,
+                        numbers if numbers is not None else order.numbers, state, extra)
 
     def _facts(self, order: PortOrder) -> OrderFacts:
         first = order.numbers[0]
@@ -230,16 +269,20 @@ class CutoverModel:
         return facts
 
     def _port(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
-        order, regime = run.order, self.regime
+        order = run.order
+        # Instants are POSIX seconds here (the timeline gives exactly the timestamps of the
+        # regime's datetimes) and ``Instant`` in the ledger, which writes them as datetimes.
+        timeline, epoch = self.timeline, self.epoch
         try:
-            yield self._until(self.sim_time(order.submitted))
+            submitted = order.submitted.timestamp()
+            yield self._until(submitted - epoch)
             for n in order.numbers:
                 self.in_flight[n] += 1
             self.emit("submitted", run, "requested", losing=order.losing, gaining=order.gaining,
                       requested_date=order.requested_date)
-            answer, deadline = regime.deadlines(order.submitted, facts=self._facts(order))
-            answer_by = self.sim_time(answer)
-            run.deadline_at = self.sim_time(deadline)
+            answer, deadline = timeline.deadlines(order.submitted, submitted, self._facts(order))
+            answer_by = answer - epoch
+            run.deadline_at = deadline - epoch
             desk = self.desks[order.losing]
             with desk.request() as slot:
                 asked = self.env.now
@@ -247,7 +290,7 @@ class CutoverModel:
                 self.desk_stats[order.losing].record(len(desk.queue), self.env.now - asked)
                 work = self.answer_seconds[order.losing] * _uniform(self.rng, 0.8, 1.2)
                 now = self.env.now
-                clock = regime.clock_start_timestamp(round(self.epoch + now)) - self.epoch
+                clock = timeline.clock_start(round(epoch + now)) - epoch
                 yield self._until(max(now, clock) + work)
             reasons = rejection_reasons(self, run)
             if reasons:
@@ -266,15 +309,15 @@ class CutoverModel:
                           detail=_reason_text(fault.reason))
                 return
             requested = order.requested_date
-            earliest = self.wall(self.env.now)
-            port = regime.schedule_port(earliest, requested if not delay else None)
+            earliest = round(epoch + self.env.now)  # self.wall(now), as POSIX seconds
+            port = timeline.schedule_port(earliest, requested if not delay else None)
             run.accepted_at = self.env.now
-            run.port_at = self.sim_time(port)
-            run.no_return_at = self.sim_time(regime.point_of_no_return(earliest, port))
-            _, window_end = regime.window(port)
-            self.emit("accepted", run, "accepted", port_date=port, window_end=window_end,
-                      point_of_no_return=self.wall(run.no_return_at), deadline=deadline,
-                      late_answer=late_answer)
+            run.port_at = port - epoch
+            run.no_return_at = timeline.point_of_no_return(earliest, port) - epoch
+            self.emit("accepted", run, "accepted", port_date=Instant(port),
+                      window_end=Instant(timeline.window_end(port)),
+                      point_of_no_return=Instant(round(epoch + run.no_return_at)),
+                      deadline=Instant(deadline), late_answer=late_answer)
             yield from self._attempts(run)
         except simpy.Interrupt:
             return
@@ -290,12 +333,14 @@ class CutoverModel:
             window_start = self.env.now
             self.emit("activating", run, "activating", attempt=run.attempt)
             self._interrupt(order.numbers, True)
-            switch = next((f.minutes for f in _faults(order, "interruption")
-                           if f.attempt == run.attempt), None)
+            switch = failure = None
+            if order.faults:  # most orders have none: skip the searches
+                switch = next((f.minutes for f in _faults(order, "interruption")
+                               if f.attempt == run.attempt), None)
+                failure = next((f for f in _faults(order, "activation_failure")
+                                if f.attempt == run.attempt), None)
             if switch is None:
                 switch = _uniform(self.rng, *SWITCH_MINUTES)
-            failure = next((f for f in _faults(order, "activation_failure")
-                            if f.attempt == run.attempt), None)
             if failure is None:
                 yield self.env.timeout(switch * 60.0)
                 yield self.publish(order.numbers, order.gaining, "activation")
@@ -320,10 +365,10 @@ class CutoverModel:
             self._interrupt(order.numbers, False)
             self._interruption(run, window_start, "failed activation")
             self.emit("rolled_back", run, "rolled_back", attempt=run.attempt)
-            retry = self.regime.schedule_port(
-                self.wall(window_start + order.reattempt_days * 86400.0))
-            run.port_at = self.sim_time(retry)
-            self.emit("reattempt_scheduled", run, "accepted", port_date=retry)
+            retry = self.timeline.schedule_port(
+                round(self.epoch + window_start + order.reattempt_days * 86400.0))
+            run.port_at = retry - self.epoch
+            self.emit("reattempt_scheduled", run, "accepted", port_date=Instant(retry))
 
     def _days_late(self, deadline: float, done: float) -> int:
         # regime.days_late on the two instants as written (whole seconds), without datetimes
@@ -368,8 +413,10 @@ class CutoverModel:
     def _interruption(self, run: PortRun, start: float, cause: str) -> None:
         minutes = (self.env.now - start) / 60.0
         run.interruptions.append(minutes)
-        self.emit("interruption", run, None, start=self.wall(start), end=self.wall(self.env.now),
-                  minutes=round(minutes, 3), cause=cause)
+        epoch = self.epoch
+        self.emit("interruption", run, None, start=Instant(round(epoch + start)),
+                  end=Instant(round(epoch + self.env.now)), minutes=round(minutes, 3),
+                  cause=cause)
 
     # -- faults from outside the order -------------------------------------------------------
     def _withdraw(self, run: PortRun, at: float) -> Generator[simpy.Event, Any, None]:
@@ -421,6 +468,18 @@ def simulate(scenario: Scenario, *, seed: int | None = None, until: datetime | N
     at = until or scenario.horizon
     return SimulationResult(scenario, model.seed, at, model.routing, model.ledger,
                             summarise(model))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector off inside the block (reference counting goes on)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _uniform(rng: np.random.Generator, low: float, high: float) -> float:

@@ -38,22 +38,21 @@ from sim.errors import (
     RoutingError,
     UnknownNumberError,
 )
+from sim.lookup import digit_count as _digits
+from sim.lookup import e164_to_int, int_to_e164, make_serving_carrier
+from sim.lookup import to_int as _to_int
 from sim.number_plan import MAX_DIGITS, POW10, NumberPlan
-from sim.number_table import FIB, MASK64, VALUE_BITS, VALUE_MASK, VALUE_OFFSET
 from sim.porting_db import (
     PortingDatabase,
     PortingHistory,
     carrier_salts,
     entry_hashes,
     hash_sum,
-    overlay_record_at,
 )
 
 _M64 = (1 << 64) - 1
 _RANGE_TAG = np.uint64(0x5A17_C0DE_0000_0001)  # keeps range entries apart from number entries
 _MAX_CARRIERS = 4094  # carrier indices (and plan codes) fit the tables' 13-bit values
-# Digits of a positive int from its bit length (may be one short; corrected by one compare).
-_DIGITS_BY_BITS = tuple(len(str(1 << (b - 1))) if b else 1 for b in range(64))
 
 
 class Scheme(StrEnum):
@@ -84,141 +83,6 @@ class PortChange:
     carrier: str
     at: float | None = None
     note: str = ""
-
-
-def e164_to_int(number: str) -> int:
-    """The digits of an E.164 string as an int: ``'+441632960001'`` -> ``441632960001``.
-
-    Raises
-    ------
-    NumberFormatError
-        Not ``+`` followed by 1-15 ASCII digits with no leading zero.
-    """
-    if number.__class__ is str and number.isascii() and number[:1] == "+":
-        digits = len(number) - 1
-        if 0 < digits <= MAX_DIGITS and number[1:].isdigit():
-            n = int(number[1:])
-            if n >= POW10[digits - 1]:
-                return n
-    raise NumberFormatError(f"{number!r} is not an E.164 number ('+' and 1-15 digits)")
-
-
-def int_to_e164(number: int) -> str:
-    """The E.164 string of an int number: ``441632960001`` -> ``'+441632960001'``."""
-    if not 0 < number < POW10[MAX_DIGITS]:
-        raise NumberFormatError(f"{number!r} is not an E.164 number (1-15 digits)")
-    return f"+{number}"
-
-
-def _to_int(number: str | int) -> int:
-    """An int number from an E.164 string or an int-like, checked for range."""
-    if isinstance(number, str):
-        return e164_to_int(number)
-    if isinstance(number, bool) or not hasattr(number, "__index__"):
-        raise NumberFormatError(f"{number!r} is not a phone number")
-    n = number.__index__()
-    if not 0 < n < POW10[MAX_DIGITS]:
-        raise NumberFormatError(f"{number!r} is not an E.164 number (1-15 digits)")
-    return n
-
-
-def _digits(n: int) -> int:
-    d = _DIGITS_BY_BITS[n.bit_length()]
-    return d + 1 if n >= POW10[d] else d
-
-
-def _unknown(number: str | int) -> Exception:
-    """UnknownNumberError for a well-formed number, else the NumberFormatError."""
-    try:
-        n = _to_int(number)
-    except NumberFormatError as exc:
-        return exc
-    return UnknownNumberError(int_to_e164(n))
-
-
-def _make_serving_carrier(plan: NumberPlan, db: PortingDatabase, ids: tuple[str, ...]
-                          ) -> Callable[[str | int], str]:
-    """The single-lookup hot path, with everything it touches bound as closure locals.
-
-    The porting table and the number plan are probed inline (no further calls), and a
-    number's digit count is only worked out when the plan is needed.
-    """
-    slots, shift = db.base.slots, db.base.shift
-    overlay, gen = db.overlay, db.gen
-    visible = overlay_record_at
-    get_entry = plan.entries.get
-    block_divs, descend_divs = plan.block_divs, plan.descend_divs
-    blocks, block_base = plan.block_array, plan.block_base
-    nblocks = len(blocks) if blocks is not None else 0
-    missing = np.iinfo(np.int16).min
-    # A slot's low bits are value + VALUE_OFFSET: index the carrier ids by them directly.
-    by_slot = ("",) * VALUE_OFFSET + ids
-    digits_by_bits, pow10, fib, mask = _DIGITS_BY_BITS, POW10, FIB, MASK64
-    top, value_bits, value_mask = POW10[MAX_DIGITS], VALUE_BITS, VALUE_MASK
-    # Smallest int a string of each length can hold: '+' and 1-15 digits, no leading 0.
-    least_by_len = (top, top) + POW10[:MAX_DIGITS] + (top,) * 48
-
-    def serving_carrier(number: str | int) -> str:
-        """The carrier serving ``number`` now (its range holder unless ported).
-
-        Raises UnknownNumberError (unallocated) or NumberFormatError (malformed).
-        """
-        if number.__class__ is int:
-            n: int = number  # type: ignore[assignment]
-            d = 0
-        elif number.__class__ is str:
-            # int() also takes spaces, '_' and non-ASCII digits; with those the number has
-            # fewer digits than the string has characters after the '+'.
-            try:
-                n = int(number)
-                d = len(number)  # type: ignore[arg-type]
-                if (n < least_by_len[d] or number[0] != "+"  # type: ignore[index]
-                        or not number.isascii()):  # type: ignore[union-attr]
-                    raise ValueError
-            except (ValueError, IndexError):
-                raise _unknown(number) from None
-            d -= 1
-        else:
-            n = _to_int(number)
-            d = 0
-        # a record newer than this snapshot is skipped for the one it replaced, if any
-        if overlay and (r := overlay.get(n)) is not None and (
-                r[0] <= gen or (r := visible(r, gen)) is not None):
-            if r[1] >= 0:
-                return ids[r[1]]
-        else:
-            i = ((n * fib) & mask) >> shift
-            k = slots[i]
-            while k:
-                if k >> value_bits == n:
-                    return by_slot[k & value_mask]
-                i += 1
-                k = slots[i]
-        if not d:
-            if not 0 < n < top:
-                raise _unknown(number)
-            d = digits_by_bits[n.bit_length()]
-            if n >= pow10[d]:
-                d += 1
-        div = block_divs[d]
-        if div:
-            if blocks is None:
-                v = get_entry(n // div, missing)
-            else:
-                b = n // div - block_base
-                v = blocks[b] if 0 <= b < nblocks else missing
-            if v >= 0:
-                return ids[v]
-            if v != missing:
-                for dd in descend_divs[d]:
-                    w = get_entry(n // dd)
-                    if w is not None:
-                        return ids[w]
-                if v < -1:
-                    return ids[-2 - v]
-        raise _unknown(number)
-
-    return serving_carrier
 
 
 class _Paths:
@@ -270,7 +134,7 @@ class RoutingSnapshot:
         setattr_(self, "_paths", paths)
         setattr_(self, "_history", history)
         # An instance attribute, not a method: the hot path is one closure call.
-        setattr_(self, "serving_carrier", _make_serving_carrier(plan, db, carrier_ids))
+        setattr_(self, "serving_carrier", make_serving_carrier(plan, db, carrier_ids))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"RoutingSnapshot is immutable (cannot set {name})")
@@ -430,6 +294,56 @@ class RoutingCore:
             raise UnknownNumberError(int_to_e164(int(numbers[int(np.argmax(holders < 0))])))
         keep = carriers_ix != holders
         return numbers[keep], carriers_ix[keep]
+
+    @classmethod
+    def from_arrays(cls, carriers: Iterable[str], interconnects: Iterable[tuple[str, str]],
+                    ranges: Iterable[tuple[str, str]], *, numbers: np.ndarray,
+                    serving: np.ndarray, scheme: Scheme | str = "onward") -> RoutingCore:
+        """A core whose ported numbers come as arrays: the bulk load for millions of them.
+
+        ``numbers`` holds E.164 digits (int64), ``serving`` each one's carrier as an index
+        into ``carriers``. Same content and checks as the constructor's ``ported`` pairs,
+        without a Python object per number.
+
+        Raises
+        ------
+        RoutingError
+            As the constructor; also arrays of different lengths or a carrier index out of
+            range.
+        NumberFormatError
+            A number is not 1-15 digits.
+        UnknownNumberError
+            A number lies in no range.
+        """
+        core = cls(carriers, interconnects, ranges, scheme=scheme)
+        nums = np.ascontiguousarray(numbers, dtype=np.int64).ravel()
+        cars = np.asarray(serving).ravel()
+        if nums.shape != cars.shape:
+            raise RoutingError(f"{len(nums)} ported numbers but {len(cars)} serving carriers")
+        if not nums.size:
+            return core
+        bad = (nums <= 0) | (nums >= POW10[MAX_DIGITS])
+        if bad.any():
+            raise NumberFormatError(f"{int(nums[int(np.argmax(bad))])!r} is not an E.164 number")
+        wrong = (cars < 0) | (cars >= len(core.carrier_ids))
+        if wrong.any():
+            raise RoutingError(f"ported number: carrier index {int(cars[int(np.argmax(wrong))])} "
+                               f"is not one of the {len(core.carrier_ids)} carriers")
+        cars = cars.astype(np.int16)
+        order = np.sort(nums)
+        dup = order[1:] == order[:-1]
+        if dup.any():
+            raise RoutingError(f"ported number +{order[1:][dup][0]} is listed more than once")
+        del order, dup
+        holders = core._plan.holder_batch(nums)
+        if (holders < 0).any():
+            raise UnknownNumberError(int_to_e164(int(nums[int(np.argmax(holders < 0))])))
+        keep = cars != holders
+        if not keep.all():
+            nums, cars = nums[keep], cars[keep]
+        del holders, keep
+        core._publish(core._snapshot_of(0, PortingDatabase.build(nums, cars, core._salts)))
+        return core
 
     def _publish(self, snap: RoutingSnapshot) -> None:
         self._snapshot = snap  # the one reference swap that publishes

@@ -77,16 +77,18 @@ def rejection_reasons(model: CutoverModel, run: PortRun) -> tuple[str, ...]:
     """Every reason, in the regime's order, why the losing carrier rejects this order now."""
     order = run.order
     customer = model.scenario.customer(order.customer)
-    return tuple([reason for reason, check in _checks_of(model.regime.validation_checks)
-                  if check(model, order, customer)])
+    reasons = [reason for reason, check in _checks_of(model.regime.validation_checks)
+               if check(model, order, customer)]
+    return tuple(reasons) if reasons else ()  # most orders pass: no tuple to build
 
 
-_CHECKS_OF: dict[tuple[str, ...], tuple[tuple[str, Check], ...]] = {}
+_CHECKS_OF: dict[int, tuple[tuple[str, ...], tuple[tuple[str, Check], ...]]] = {}
 
 
 def _checks_of(reasons: tuple[str, ...]) -> tuple[tuple[str, Check], ...]:
-    # (reason, check) pairs per regime, looked up once rather than per reason per order
-    checks = _CHECKS_OF.get(reasons)
-    if checks is None:
-        checks = _CHECKS_OF[reasons] = tuple((r, CHECKS[r]) for r in reasons)
-    return checks
+    # (reason, check) pairs per regime, looked up once rather than per reason per order; keyed
+    # by the tuple's identity (a regime keeps its own), as hashing ten strings costs more
+    known = _CHECKS_OF.get(id(reasons))
+    if known is None or known[0] is not reasons:
+        known = _CHECKS_OF[id(reasons)] = (reasons, tuple((r, CHECKS[r]) for r in reasons))
+    return known[1]

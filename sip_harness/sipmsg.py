@@ -1,0 +1,233 @@
+"""SIP requests over UDP: a small, strict parser (RFC 3261 section 7) and a response builder.
+
+Only what a stateless server needs: the request line, every header (folded lines joined,
+compact forms expanded), the body cut to Content-Length. A request that is not well formed
+raises :class:`MalformedRequest`, which says why and carries enough of the headers, when they
+could be read, to answer ``400 Bad Request``.
+
+>>> req = parse_request(b"OPTIONS sip:np@127.0.0.1 SIP/2.0\\r\\nVia: SIP/2.0/UDP 127.0.0.1:5090"
+...     b";branch=z9hG4bK1\\r\\nFrom: <sip:a@x>;tag=1\\r\\nTo: <sip:np@127.0.0.1>\\r\\n"
+...     b"Call-ID: c1\\r\\nCSeq: 1 OPTIONS\\r\\nContent-Length: 0\\r\\n\\r\\n")
+>>> response(req, 200, "OK", to_tag="s1").split(b"\\r\\n")[0]
+b'SIP/2.0 200 OK'
+"""
+
+from __future__ import annotations
+
+__all__ = ["Request", "MalformedRequest", "parse_request", "response", "error_response",
+           "request_number", "COMPACT_FORMS", "REQUIRED"]
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sim.errors import HarnessError
+
+#: Compact header names (RFC 3261 7.3.3 and the registry) and their long forms, lower case.
+COMPACT_FORMS = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact",
+                 "l": "content-length", "c": "content-type", "e": "content-encoding",
+                 "k": "supported", "s": "subject", "o": "event", "r": "refer-to",
+                 "u": "allow-events", "x": "session-expires", "b": "referred-by",
+                 "a": "accept-contact", "j": "reject-contact", "d": "request-disposition",
+                 "y": "identity", "n": "identity-info"}
+#: Headers every request must carry (Max-Forwards is the business of proxies, not ours).
+REQUIRED = ("via", "from", "to", "call-id", "cseq")
+_SINGLE = frozenset(("from", "to", "call-id", "cseq", "content-length", "max-forwards"))
+# RFC 3261 25.1 token: method and header names.
+_TOKEN = re.compile(r"[A-Za-z0-9.!%*_+`'~-]+")
+_CSEQ = re.compile(r"([0-9]{1,10})[ \t]+([A-Za-z0-9.!%*_+`'~-]+)")
+_DIGITS = re.compile(r"[0-9]{1,10}")
+# One whole header line: a token name, optional blanks, a colon, the value (to the line end).
+_PAIR = re.compile(r"^([A-Za-z0-9.!%*_+`'~-]+)[ \t]*:[ \t]*([^\r\n]*)\r?$", re.MULTILINE)
+_FOLD = re.compile(r"[ \t]*\r\n[ \t]+")
+# A Request-URI: a scheme, a colon, then no blanks, no angle brackets or quotes, ASCII only.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[!#-;=?-~]+")
+# Visual separators a tel URI (RFC 3966) may put between the digits of a global number.
+_VISUAL = str.maketrans("", "", "-.()")
+_NAMES = {"via": "Via", "from": "From", "to": "To", "call-id": "Call-ID", "cseq": "CSeq"}
+MAX_DATAGRAM = 65535
+
+
+class MalformedRequest(HarnessError, ValueError):
+    """A datagram is not a well-formed SIP request; ``reason`` says why.
+
+    ``headers`` holds what could be read (long lower-case names -> values), so the caller can
+    answer 400 when Via, From, To, Call-ID and CSeq are among them, and drop it otherwise.
+    """
+
+    def __init__(self, reason: str, headers: dict[str, list[str]] | None = None):
+        self.reason = reason
+        self.headers = headers or {}
+        super().__init__(reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A parsed request: method, Request-URI, headers by long lower-case name, body."""
+
+    method: str
+    uri: str
+    headers: dict[str, list[str]]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """The (first) value of header ``name`` (long or compact, any case), or None."""
+        key = name.lower()
+        values = self.headers.get(COMPACT_FORMS.get(key, key))
+        return values[0] if values else None
+
+
+def parse_request(data: bytes) -> Request:
+    """Parse one SIP request datagram.
+
+    Raises
+    ------
+    MalformedRequest
+        Not UTF-8, no blank line after the headers, a bad request line, a header line
+        without a name, a missing or repeated Via/From/To/Call-ID/CSeq, a CSeq whose method
+        is not the request's, or a body shorter than its Content-Length.
+    """
+    head, blank, rest = data.partition(b"\r\n\r\n")
+    if not blank:
+        raise MalformedRequest("no empty line after the headers")
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedRequest("the headers are not UTF-8") from None
+    if text.count("\n") != text.count("\r\n") or text.count("\r") != text.count("\n"):
+        raise MalformedRequest("a bare CR or LF in the headers")
+    request_line, _, block = text.partition("\r\n")
+    if block[:1] in (" ", "\t"):
+        raise MalformedRequest("a header continuation with no header before it")
+    if "\r\n " in block or "\r\n\t" in block:
+        block = _FOLD.sub(" ", block)  # a folded line continues the previous header
+    headers: dict[str, list[str]] = {}
+    pairs = _PAIR.findall(block)
+    for name, value in pairs:
+        name = name.lower()
+        name = COMPACT_FORMS.get(name, name)
+        values = headers.get(name)
+        if values is None:
+            headers[name] = [value.rstrip(" \t")]
+        else:
+            values.append(value.rstrip(" \t"))
+    # _PAIR takes whole lines only, at most one a line: every line is a header line if
+    # there are as many pairs as lines.
+    if len(pairs) != block.count("\r\n") + 1:
+        bad = next((x for x in block.split("\r\n") if _PAIR.fullmatch(x) is None), block)
+        raise MalformedRequest(f"not a header line: {bad[:40]!r}", headers)
+    parts = request_line.split(" ")
+    if len(parts) != 3 or parts[2] != "SIP/2.0" or _TOKEN.fullmatch(parts[0]) is None:
+        raise MalformedRequest(f"not a SIP/2.0 request line: {request_line[:60]!r}", headers)
+    method, uri = parts[0], parts[1]
+    if _URI.fullmatch(uri) is None:
+        raise MalformedRequest(f"not a Request-URI: {uri[:60]!r}", headers)
+    for name in REQUIRED:
+        values = headers.get(name)
+        if values is None or not values[0]:
+            raise MalformedRequest(f"no {_NAMES[name]} header", _without(headers, name))
+    for name in _SINGLE:
+        values = headers.get(name)
+        if values is not None and len(values) > 1:
+            raise MalformedRequest(f"{name} is given {len(values)} times",
+                                   _without(headers, name))
+    for value in headers["via"]:
+        if value[:8].upper() != "SIP/2.0/":
+            raise MalformedRequest(f"not a Via: {value[:40]!r}", _without(headers, "via"))
+    cseq = _CSEQ.fullmatch(headers["cseq"][0])
+    if cseq is None:
+        raise MalformedRequest("CSeq is not a number and a method", _without(headers, "cseq"))
+    if cseq.group(2) != method:
+        raise MalformedRequest(f"CSeq method {cseq.group(2)} is not {method}", headers)
+    forwards = headers.get("max-forwards")
+    if forwards is not None and (_DIGITS.fullmatch(forwards[0]) is None
+                                 or int(forwards[0]) > 255):
+        raise MalformedRequest("Max-Forwards is not 0-255", headers)
+    length = headers.get("content-length")
+    if length is not None:
+        if _DIGITS.fullmatch(length[0]) is None:
+            raise MalformedRequest("Content-Length is not a number", headers)
+        size = int(length[0])
+        if size > len(rest):
+            raise MalformedRequest(f"body shorter than Content-Length {size}", headers)
+        rest = rest[:size]  # UDP: bytes past Content-Length are discarded (RFC 3261 18.3)
+    return Request(method, uri, headers, rest)
+
+
+def _without(headers: dict[str, list[str]], name: str) -> dict[str, list[str]]:
+    return {k: v for k, v in headers.items() if k != name}
+
+
+def request_number(uri: str) -> str | None:
+    """The global number a Request-URI names, as '+' and digits, or None.
+
+    ``sip:+441632960001@host;user=phone``, ``sips:...`` and ``tel:+44-1632-960001`` give
+    ``'+441632960001'``; a user part that is not a global number gives None.
+    """
+    scheme, _, rest = uri.partition(":")
+    scheme = scheme.lower()
+    if scheme == "tel":
+        user = rest
+    elif scheme in ("sip", "sips"):
+        user, at, _ = rest.partition("@")
+        if not at:
+            return None
+    else:
+        return None
+    number = user.split(";", 1)[0].translate(_VISUAL)
+    if number[:1] != "+" or not number[1:].isdigit() or not number.isascii():
+        return None
+    return number
+
+
+def response(request: Request, status: int, reason: str, *, to_tag: str,
+             extra: Sequence[str] = (), source: tuple[str, int] | None = None) -> bytes:
+    """A response to ``request``: its Vias, From, To (tagged), Call-ID and CSeq copied,
+    then the ``extra`` header lines and ``Content-Length: 0``.
+
+    ``source`` (the address the request came from) fills an empty ``rport`` in the top Via
+    and adds ``received`` (RFC 3581); the response goes back to that address.
+    """
+    return _build(request.headers, status, reason, to_tag, extra, source)
+
+
+def error_response(error: MalformedRequest, *, to_tag: str,
+                   source: tuple[str, int] | None = None) -> bytes | None:
+    """``400 Bad Request`` with a Warning for a malformed request, or None when the headers
+    a response needs could not be read (the datagram is then dropped)."""
+    headers = error.headers
+    for name in REQUIRED:
+        values = headers.get(name)
+        if not values or not all(values) or (name != "via" and len(values) > 1):
+            return None
+    warning = 'Warning: 399 cutover "' + _quoted(error.reason) + '"'
+    try:
+        return _build(headers, 400, "Bad Request", to_tag, (warning,), source)
+    except UnicodeEncodeError:
+        return None
+
+
+def _quoted(text: str) -> str:
+    """``text`` made safe inside a SIP quoted-string on one line."""
+    return (text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", " ")
+            .replace("\n", " "))
+
+
+def _build(headers: dict[str, list[str]], status: int, reason: str, to_tag: str,
+           extra: Sequence[str], source: tuple[str, int] | None) -> bytes:
+    vias = headers["via"]
+    top = vias[0]
+    if source is not None and ";rport" in top:
+        first, comma, others = top.partition(",")
+        params = first.split(";")
+        if "rport" in params:
+            params[params.index("rport")] = f"received={source[0]};rport={source[1]}"
+            top = ";".join(params) + comma + others
+    to = headers["to"][0]
+    if ";tag=" not in to.replace(" ", "").lower():
+        to = f"{to};tag={to_tag}"
+    lines = [f"SIP/2.0 {status} {reason}", f"Via: {top}"]
+    lines += [f"Via: {v}" for v in vias[1:]]
+    lines += [f"From: {headers['from'][0]}", f"To: {to}", f"Call-ID: {headers['call-id'][0]}",
+              f"CSeq: {headers['cseq'][0]}", *extra, "Content-Length: 0", "", ""]
+    return "\r\n".join(lines).encode("utf-8")

@@ -1,0 +1,255 @@
+"""Number-portability queries under load with SIPp: injection files, runs, figures.
+
+SIPp (Debian's ``sip-tester``) plays ``benchmarks/sipp/np_query.xml``: one INVITE per row of
+an injection file (``-inf``: number; expected routing number or empty), the 302's Contact
+checked against the row, so a wrong answer is a failed call. Figures come from SIPp's own
+statistics file (``-trace_stat``) and response-time file (``-trace_rtt``; SIPp measures in
+whole milliseconds).
+"""
+
+from __future__ import annotations
+
+__all__ = ["NP_QUERY_XML", "QueryRow", "SippRun", "LatencyProbe", "write_injection",
+           "run_queries", "options_ping"]
+
+import csv
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.errors import HarnessError, HarnessTimeout
+
+NP_QUERY_XML = Path(__file__).resolve().parents[1] / "benchmarks" / "sipp" / "np_query.xml"
+#: (number as '+digits', expected routing number or '' when the number is not ported)
+QueryRow = tuple[str, str]
+# The Contact of a query's 302: tel:NUMBER;rn=RN;npdi or sip:NUMBER;rn=RN;npdi@host.
+_CONTACT = re.compile(rb"Contact: *<(?:tel|sip):([^;>@]*)(;rn=([^;>@]*))?;npdi[^>]*>")
+_FAILURES = ("FailedStrcmpDoesntMatch", "FailedRegexpDoesntMatch", "FailedRegexpHdrNotFound",
+             "FailedUnexpectedMessage", "FailedTimeoutOnRecv", "FailedMaxUDPRetrans",
+             "FailedCannotSendMessage", "FailedCallRejected", "FailedOutboundCongestion")
+
+
+@dataclass
+class SippRun:
+    """What one SIPp run measured."""
+
+    calls: int
+    successful: int
+    failed: int
+    failures: dict[str, int]
+    retransmissions: int
+    unexpected_messages: int
+    elapsed_s: float
+    rate_per_s: float
+    rtt_ms: dict[str, float] = field(default_factory=dict)
+    command: list[str] = field(default_factory=list)
+    errors_tail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def write_injection(path: Path, rows: Iterable[QueryRow]) -> int:
+    """Write a SIPp injection file (``SEQUENTIAL``; ``number;rn;``); return the row count."""
+    count = 0
+    with path.open("w", encoding="ascii") as out:
+        out.write("SEQUENTIAL\n")
+        for number, rn in rows:
+            if ";" in rn or ";" in number:
+                raise ValueError(f"a ';' in an injection row: {number!r} {rn!r}")
+            out.write(f"{number};{rn};\n")
+            count += 1
+    return count
+
+
+def run_queries(target: tuple[str, int], injection: Path, *, workdir: Path, rate: float,
+                calls: int, local: tuple[str, int], scenario: Path = NP_QUERY_XML,
+                sipp: str | None = None, recv_timeout_ms: int = 2000) -> SippRun:
+    """Run SIPp: ``calls`` queries at ``rate`` per second from ``local`` to ``target``.
+
+    Bounded: SIPp stops after ``calls`` calls or ``calls / rate`` + 15 s, whichever first.
+
+    Raises
+    ------
+    HarnessError
+        SIPp is not installed, or it wrote no statistics (it could not start).
+    HarnessTimeout
+        SIPp did not exit in time.
+    """
+    binary = sipp or shutil.which("sipp")
+    if binary is None:
+        raise HarnessError("sipp is not installed (apt-get install sip-tester)")
+    workdir.mkdir(parents=True, exist_ok=True)
+    stat = workdir / "stat.csv"
+    limit = calls / rate + 15.0
+    command = [binary, f"{target[0]}:{target[1]}", "-sf", str(scenario), "-inf", str(injection),
+               "-i", local[0], "-p", str(local[1]), "-m", str(calls), "-r", str(int(rate)),
+               "-rp", "1000", "-nostdin", "-recv_timeout", str(recv_timeout_ms),
+               "-timeout", f"{int(limit)}s", "-buff_size", str(4 << 20),
+               "-trace_stat", "-stf", str(stat), "-fd", "1",
+               "-trace_rtt", "-rtt_freq", "1000", "-trace_err"]
+    started = time.monotonic()
+    try:
+        subprocess.run(command, cwd=workdir, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=limit + 15,
+                       check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise HarnessTimeout(f"sipp ran longer than {limit + 15:.0f} s") from exc
+    wall = time.monotonic() - started
+    if not stat.exists():
+        raise HarnessError(f"sipp wrote no statistics: {' '.join(command)}")
+    return _figures(workdir, stat, command, wall)
+
+
+def _figures(workdir: Path, stat: Path, command: list[str], wall: float) -> SippRun:
+    with stat.open(newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    head, last = rows[0], rows[-1]
+
+    def value(name: str) -> int:
+        return int(last[head.index(name)])
+
+    elapsed = _seconds(last[head.index("ElapsedTime(C)")]) or wall
+    successful, failed = value("SuccessfulCall(C)"), value("FailedCall(C)")
+    failures = {name: value(f"{name}(C)") for name in _FAILURES if value(f"{name}(C)")}
+    rtts = [np.loadtxt(p, delimiter=";", skiprows=1, usecols=1, ndmin=1)
+            for p in workdir.glob("*_rtt.csv")]
+    rtt = np.concatenate(rtts) if rtts else np.empty(0)
+    errors = "".join(p.read_text(errors="replace")[-600:] for p in workdir.glob("*_errors.log"))
+    figures = {}
+    if rtt.size:
+        figures = {"p50": float(np.percentile(rtt, 50)), "p99": float(np.percentile(rtt, 99)),
+                   "p999": float(np.percentile(rtt, 99.9)), "max": float(rtt.max()),
+                   "mean": round(float(rtt.mean()), 4), "samples": int(rtt.size)}
+    return SippRun(calls=successful + failed, successful=successful, failed=failed,
+                   failures=failures, retransmissions=value("Retransmissions(C)"),
+                   unexpected_messages=value("OutOfCallMsgs(C)") + value("DeadCallMsgs(C)"),
+                   elapsed_s=round(elapsed, 3),
+                   rate_per_s=round((successful + failed) / elapsed, 1) if elapsed else 0.0,
+                   rtt_ms=figures, command=command, errors_tail=errors[-600:])
+
+
+def _seconds(text: str) -> float:
+    """SIPp's ``HH:MM:SS:uuuuuu`` (or ``HH:MM:SS``) as seconds."""
+    parts = text.split(":")
+    try:
+        h, m, s = (int(p) for p in parts[:3])
+        micro = int(parts[3]) if len(parts) > 3 else 0
+    except ValueError:
+        return 0.0
+    return h * 3600 + m * 60 + s + micro / 1e6
+
+
+def options_ping(target: tuple[str, int], *, source: str = "127.0.0.1",
+                 timeout: float = 5.0) -> dict[str, str]:
+    """Send OPTIONS until a 200 comes back (or ``timeout``); return its headers (lower case).
+
+    Raises HarnessTimeout when nothing answers in time.
+    """
+    deadline = time.monotonic() + timeout
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind((source, 0))
+        port = sock.getsockname()[1]
+        call_id = uuid.uuid4().hex
+        message = (f"OPTIONS sip:np@{target[0]}:{target[1]} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/UDP {source}:{port};branch=z9hG4bK{call_id[:10]}\r\n"
+                   f"From: <sip:ping@{source}>;tag=p1\r\nTo: <sip:np@{target[0]}>\r\n"
+                   f"Call-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+                   "Content-Length: 0\r\n\r\n").encode()
+        while time.monotonic() < deadline:
+            sock.sendto(message, target)
+            sock.settimeout(0.2)
+            try:
+                reply = sock.recv(65535).decode(errors="replace")
+            except (TimeoutError, ConnectionRefusedError):
+                continue
+            lines = reply.split("\r\n")
+            if lines[0].startswith("SIP/2.0 200"):
+                return {k.strip().lower(): v.strip() for k, _, v in
+                        (line.partition(":") for line in lines[1:] if ":" in line)}
+    raise HarnessTimeout(f"no 200 to OPTIONS from {target[0]}:{target[1]} in {timeout} s")
+
+
+class LatencyProbe:
+    """Queries at a low, steady rate alongside a load and times each answer to the microsecond.
+
+    SIPp's clock is the kernel's coarse clock (4 ms steps with HZ=250), too coarse for a
+    2 ms target; the probe's requests queue behind the load's, so their response times are
+    the load's. Each answer's Contact is checked against the expected one too.
+    """
+
+    def __init__(self, target: tuple[str, int], rows: list[QueryRow], *, source: str,
+                 interval: float = 0.005, timeout: float = 1.0) -> None:
+        self.target, self.rows, self.source = target, rows, source
+        self.interval, self.timeout = interval, timeout
+        self.rtt_us: list[float] = []
+        self.lost = 0
+        self.wrong = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="latency probe", daemon=True)
+
+    def __enter__(self) -> LatencyProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(self.timeout + 5)
+
+    def _run(self) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.bind((self.source, 0))
+            sock.settimeout(self.timeout)
+            port = sock.getsockname()[1]
+            i = 0
+            while not self._stop.wait(self.interval):
+                number, rn = self.rows[i % len(self.rows)]
+                i += 1
+                call = f"probe-{i}"
+                message = (f"INVITE sip:{number}@{self.target[0]} SIP/2.0\r\n"
+                           f"Via: SIP/2.0/UDP {self.source}:{port};branch=z9hG4bK{call}\r\n"
+                           f"From: <sip:probe@{self.source}>;tag=p\r\nTo: <sip:{number}@"
+                           f"{self.target[0]}>\r\nCall-ID: {call}\r\nCSeq: 1 INVITE\r\n"
+                           f"Contact: <sip:probe@{self.source}:{port}>\r\n"
+                           "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()
+                started = time.perf_counter_ns()
+                sock.sendto(message, self.target)
+                while True:
+                    try:
+                        reply = sock.recv(65535)
+                    except TimeoutError:
+                        self.lost += 1
+                        break
+                    if call.encode() not in reply or reply.startswith(b"SIP/2.0 100"):
+                        continue  # a late answer to an earlier probe, or a 100 Trying
+                    self.rtt_us.append((time.perf_counter_ns() - started) / 1000)
+                    got = _CONTACT.search(reply)
+                    if got is None or (got.group(1), got.group(3) or b"") != (
+                            number.encode(), rn.encode()):
+                        self.wrong += 1
+                    ack = message.replace(b"INVITE sip:", b"ACK sip:", 1).replace(
+                        b"CSeq: 1 INVITE", b"CSeq: 1 ACK")
+                    sock.sendto(ack, self.target)
+                    break
+
+    def figures(self) -> dict[str, float]:
+        """p50/p99/p999/max in milliseconds, samples, lost and wrong answers."""
+        rtt = np.array(self.rtt_us) / 1000
+        out: dict[str, float] = {"samples": int(rtt.size), "lost": self.lost,
+                                 "wrong": self.wrong}
+        if rtt.size:
+            out.update({"p50": round(float(np.percentile(rtt, 50)), 3),
+                        "p99": round(float(np.percentile(rtt, 99)), 3),
+                        "p999": round(float(np.percentile(rtt, 99.9)), 3),
+                        "max": round(float(rtt.max()), 3)})
+        return out

@@ -1,0 +1,142 @@
+"""The strict SIP request parser and the response builder (sip_harness.sipmsg)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sip_harness.sipmsg import (
+    MalformedRequest,
+    error_response,
+    parse_request,
+    request_number,
+    response,
+)
+
+HEADERS = ("Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-1\r\n"
+           "From: <sip:q@127.0.0.1>;tag=a\r\nTo: <sip:+441632960001@127.0.0.1>\r\n"
+           "Call-ID: c1\r\nCSeq: 1 INVITE\r\n")
+
+
+def invite(headers: str = HEADERS, *, line: str = "INVITE sip:+441632960001@127.0.0.1 SIP/2.0",
+           body: str = "", length: int | None = 0) -> bytes:
+    cl = "" if length is None else f"Content-Length: {length}\r\n"
+    return f"{line}\r\n{headers}{cl}\r\n{body}".encode()
+
+
+@pytest.mark.parametrize(("data", "method", "checks"), [
+    # the plain case
+    (invite(), "INVITE", {"call-id": ["c1"], "cseq": ["1 INVITE"]}),
+    # compact forms, lower case names, no space after the colon
+    (b"INVITE tel:+441632960001 SIP/2.0\r\nv:SIP/2.0/UDP h;branch=z9hG4bKx\r\nf: <sip:a@h>;tag=1"
+     b"\r\nt: <tel:+441632960001>\r\ni: c2\r\ncseq: 7 INVITE\r\nl: 0\r\n\r\n", "INVITE",
+     {"via": ["SIP/2.0/UDP h;branch=z9hG4bKx"], "to": ["<tel:+441632960001>"],
+      "call-id": ["c2"], "content-length": ["0"]}),
+    # a folded header line is joined to the previous one
+    (invite("Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@h>\r\n ;tag=9\r\n"
+            "To: <sip:b@h>\r\nCall-ID: c3\r\nCSeq: 1 INVITE\r\n"), "INVITE",
+     {"from": ["<sip:a@h> ;tag=9"]}),
+    # two Via lines keep their order; space before the colon is allowed
+    (invite("Via: SIP/2.0/UDP p;branch=z9hG4bK2\r\nVia : SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+            "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c4\r\nCSeq: 1 INVITE\r\n"),
+     "INVITE", {"via": ["SIP/2.0/UDP p;branch=z9hG4bK2", "SIP/2.0/UDP h;branch=z9hG4bK1"]}),
+    # no Content-Length on UDP: the body is the rest of the datagram
+    (invite(body="v=0\r\n", length=None), "INVITE", {}),
+    # OPTIONS for health
+    (invite(HEADERS.replace("1 INVITE", "2 OPTIONS"), line="OPTIONS sip:np@h SIP/2.0"),
+     "OPTIONS", {"cseq": ["2 OPTIONS"]}),
+])
+def test_valid_requests(data: bytes, method: str, checks: dict[str, list[str]]) -> None:
+    req = parse_request(data)
+    assert req.method == method
+    for name, values in checks.items():
+        assert req.headers[name] == values
+
+
+def test_body_is_cut_to_content_length() -> None:
+    req = parse_request(invite(body="v=0\r\nextra", length=5))
+    assert req.body == b"v=0\r\n"
+    assert req.header("l") == "5" and req.header("Call-ID") == "c1"
+
+
+@pytest.mark.parametrize(("data", "why"), [
+    # no blank line after the headers
+    (invite()[:-2], "no empty line"),
+    # not UTF-8
+    (invite().replace(b"c1", b"\xff\xfe"), "not UTF-8"),
+    # request line: wrong version, extra space, lower-case junk method token
+    (invite(line="INVITE sip:+44@h SIP/3.0"), "request line"),
+    (invite(line="INVITE  sip:+44@h SIP/2.0"), "request line"),
+    (invite(line="IN{VITE sip:+44@h SIP/2.0"), "request line"),
+    # a Request-URI without a scheme, or with angle brackets
+    (invite(line="INVITE +441632960001 SIP/2.0"), "Request-URI"),
+    (invite(line="INVITE <sip:+44@h> SIP/2.0"), "Request-URI"),
+    # a header line without a colon, a continuation first
+    (invite(HEADERS + "Garbage\r\n"), "not a header line"),
+    (invite(" folded\r\n" + HEADERS), "continuation"),
+    # each required header missing
+    (invite(HEADERS.replace("Call-ID: c1\r\n", "")), "no Call-ID"),
+    (invite(HEADERS.replace("CSeq: 1 INVITE\r\n", "")), "no CSeq"),
+    (invite(HEADERS.split("\r\n", 1)[1]), "no Via"),
+    # a Via that is not SIP/2.0/transport
+    (invite(HEADERS.replace("SIP/2.0/UDP", "HTTP/1.1")), "not a Via"),
+    # repeated single headers
+    (invite(HEADERS + "Call-ID: c2\r\n"), "call-id is given 2 times"),
+    # CSeq not number+method, or another method
+    (invite(HEADERS.replace("1 INVITE", "x INVITE")), "CSeq is not"),
+    (invite(HEADERS.replace("1 INVITE", "1 BYE")), "CSeq method BYE"),
+    # Content-Length not a number, or longer than the body
+    (invite(length=None, headers=HEADERS + "Content-Length: -1\r\n"), "not a number"),
+    (invite(body="v=0", length=10), "shorter than Content-Length"),
+    # Max-Forwards out of range
+    (invite(HEADERS + "Max-Forwards: 256\r\n"), "Max-Forwards"),
+])
+def test_malformed_requests(data: bytes, why: str) -> None:
+    with pytest.raises(MalformedRequest, match=why):
+        parse_request(data)
+
+
+@pytest.mark.parametrize(("uri", "number"), [
+    ("sip:+441632960001@127.0.0.1", "+441632960001"),           # E.164 user part with '+'
+    ("sip:+441632960001;npdi@h;user=phone", "+441632960001"),   # user parameters dropped
+    ("SIPS:+15555550100@h", "+15555550100"),                     # scheme in any case
+    ("tel:+44-1632-(960)001", "+441632960001"),                  # visual separators
+    ("tel:+441632960001;rn=D002;npdi", "+441632960001"),        # tel parameters dropped
+    ("sip:441632960001@h", None),                                # no '+': not global
+    ("sip:alice@h", None),                                       # not a number
+    ("sip:h", None),                                             # no user part at all
+    ("tel:+44x1", None),                                         # junk in a tel URI
+    ("mailto:+44@h", None),                                      # another scheme
+])
+def test_request_number(uri: str, number: str | None) -> None:
+    assert request_number(uri) == number
+
+
+def test_response_copies_headers_tags_to_and_fills_rport() -> None:
+    req = parse_request(invite(HEADERS.replace("z9hG4bK-1", "z9hG4bK-1;rport")))
+    text = response(req, 302, "Moved Temporarily", to_tag="t1", extra=["Contact: <tel:+4>"],
+                    source=("127.0.0.9", 5099)).decode()
+    lines = text.split("\r\n")
+    assert lines[0] == "SIP/2.0 302 Moved Temporarily"
+    assert lines[1] == ("Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-1;"
+                        "received=127.0.0.9;rport=5099")
+    assert "To: <sip:+441632960001@127.0.0.1>;tag=t1" in lines
+    assert lines[-3:] == ["Content-Length: 0", "", ""]
+    assert "Contact: <tel:+4>" in lines and "CSeq: 1 INVITE" in lines
+
+
+def test_response_keeps_an_existing_to_tag() -> None:
+    req = parse_request(invite(HEADERS.replace("127.0.0.1>\r\n", "127.0.0.1>;tag=x\r\n")))
+    assert b";tag=x\r\n" in response(req, 200, "OK", to_tag="t1")
+
+
+def test_error_response_needs_the_dialog_headers() -> None:
+    try:
+        parse_request(invite(HEADERS.replace("1 INVITE", "1 BYE")))
+    except MalformedRequest as exc:
+        reply = error_response(exc, to_tag="t")
+        assert reply is not None and reply.startswith(b"SIP/2.0 400 Bad Request\r\n")
+        assert b'Warning: 399 cutover "CSeq method BYE is not INVITE"' in reply
+    try:
+        parse_request(invite(HEADERS.replace("Call-ID: c1\r\n", "")))
+    except MalformedRequest as exc:
+        assert error_response(exc, to_tag="t") is None  # no Call-ID: nothing to answer
