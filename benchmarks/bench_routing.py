@@ -72,8 +72,8 @@ def rate(fn: Callable[[], object], count: int, repeat: int = 5) -> float:
     return count / best
 
 
-def single_rates(lookup: Callable[[Any], object], ints: list[int], strs: list[str]
-                 ) -> tuple[float, float]:
+def single_rates(lookup: Callable[[Any], object], ints: list[int], strs: list[str], *,
+                 repeat: int = 5) -> tuple[float, float]:
     def run_ints() -> None:
         for x in ints:
             lookup(x)
@@ -82,7 +82,7 @@ def single_rates(lookup: Callable[[Any], object], ints: list[int], strs: list[st
         for s in strs:
             lookup(s)
 
-    return rate(run_ints, len(ints)), rate(run_strs, len(strs))
+    return rate(run_ints, len(ints), repeat), rate(run_strs, len(strs), repeat)
 
 
 def main(argv: list[str] | None = None) -> int:

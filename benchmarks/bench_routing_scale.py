@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_routing import CARRIERS, make_data, rate
+from bench_routing import CARRIERS, make_data, rate, single_rates
 
 from sim.routing import RoutingCore
 
@@ -76,18 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     q = rng.permutation(queries)
     ints = q[:300_000].tolist()
     strs = [f"+{x}" for x in ints]
-    lookup = core.serving_carrier
-
-    def run_ints() -> None:
-        for x in ints:
-            lookup(x)
-
-    def run_strs() -> None:
-        for s in strs:
-            lookup(s)
-
-    single_int = rate(run_ints, len(ints), repeat=3)
-    single_str = rate(run_strs, len(strs), repeat=3)
+    single_int, single_str = single_rates(core.serving_carrier, ints, strs, repeat=3)
     batch = rate(lambda: core.lookup_batch(q), len(q), repeat=3)
     expect = core.lookup_batch(q[:20000])
     agree = [core.serving_carrier(x) for x in ints[:20000]] == [
