@@ -1,15 +1,27 @@
 """The Asterisk baseline of the query load test: AstDB lookup in the dialplan, 302 via Transfer.
 
-A separate Asterisk 22 (the rootfs backend, its own state directory) answers on 127.0.4.1:5060
-with AMI on 127.0.0.1:5039, away from the Asterisk of the live tests (127.0.0.1:5060/5038).
-Its dialplan does one AstDB lookup per INVITE (``DB_EXISTS(np/NUMBER)``, which sets
-``DB_RESULT`` without logging a miss) and answers with ``Transfer(PJSIP/sip:...)``: on a call
-not yet answered chan_pjsip sends ``302 Moved Temporarily`` with the target as Contact, so
-SIPp checks the same number and rn (``<sip:NUMBER;rn=RN;npdi@127.0.4.1>``, RFC 4694's
-parameters in the user part) as against cutover. (A ``tel:`` target crashed Asterisk 22.10.1
-here: chan_pjsip's redirect takes the target for a SIP URI.)
-AstDB holds the ported numbers among the queried ones; the churn goes in over AMI (DBPut for
-an activation, DBDel for a rollback to the range holder) while the queries run.
+What it measures: the same query (INVITE for a number; 302 whose Contact carries the number,
+``rn`` when ported, and ``npdi``), checked by the same SIPp scenario, with the same kind of
+churn (port activations and rollbacks), answered by Asterisk 22 after one AstDB lookup in its
+dialplan. A separate Asterisk (the rootfs backend, its own state directory) answers on
+127.0.4.1:5060 with AMI on 127.0.0.1:5039, away from the Asterisk of the live tests
+(127.0.0.1:5060/5038). Its dialplan does ``DB_EXISTS(np/NUMBER)`` (sets ``DB_RESULT`` without
+logging a miss) and ``Transfer(PJSIP/sip:...)``: on a call not yet answered chan_pjsip sends
+``302 Moved Temporarily`` with the target as Contact (``<sip:NUMBER;rn=RN;npdi@127.0.4.1>``,
+RFC 4694's parameters in the user part). Each query is a whole PJSIP session (channel,
+dialplan, 100 Trying, 302, ACK): what a dialplan lookup costs in Asterisk. (A ``tel:`` target
+crashed Asterisk 22.10.1 here: chan_pjsip's redirect takes the target for a SIP URI.)
+
+Media is bound to 127.0.4.1 and ICE is off: with RTP on 0.0.0.0 each new channel resolved the
+host name and A.ROOT-SERVERS.NET (Asterisk's ``ast_find_ourip``) through the resolver, which is
+not on loopback here; those lookups blocked Asterisk's threads and stalled calls at 10/s.
+
+Rate: a short ramp (``RAMP`` queries/s, ``step_seconds`` each; during every step the churn goes
+to AstDB over AMI at the cutover run's change rate, DBPut for an activation, DBDel for a
+rollback) stops at the first step with a failed, wrong or missing answer, a SIPp p99 above
+``SATURATED_P99_MS`` (Asterisk falls behind: its queue grows and the next seconds would fail),
+or after which Asterisk no longer answers OPTIONS. The baseline's rate is the highest step
+that passed.
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import HarnessError
+from sip_harness.ami import AMIError
 from sip_harness.backends import RootfsBackend
 from sip_harness.sipp_load import (
     LatencyProbe,
@@ -37,6 +50,9 @@ CLIENT = ("127.0.4.2", 5090)
 PROBE = "127.0.4.3"
 AMI_PORT = 5039
 FAMILY = "np"
+RAMP = (250, 500, 750, 1000, 1250, 1500, 2000, 3000, 4000, 6000, 8000)
+#: A step whose SIPp p99 exceeds this is saturated (its queue grows) even if nothing failed yet.
+SATURATED_P99_MS = 100.0
 
 CONFIG = {
     "pjsip.conf": f"""\
@@ -50,12 +66,16 @@ type = endpoint
 context = np
 disallow = all
 allow = ulaw
+; RTP on the SIP address: on 0.0.0.0 every channel did blocking DNS lookups (see above)
+media_address = {SIP[0]}
+bind_rtp_to_media_address = yes
 
 [np-query]
 type = identify
 endpoint = np-query
 match = {CLIENT[0]},{PROBE}
 """,
+    "rtp.conf": "[general]\nrtpstart = 20000\nrtpend = 30000\nicesupport = no\n",
     "extensions.conf": r"""
 [globals]
 RN_HOST = 127.0.4.1
@@ -73,6 +93,11 @@ exten => _+X.,1,GotoIf(${DB_EXISTS(np/${EXTEN})}?ported)
     "logger.conf": "[general]\n[logfiles]\nconsole => error\nmessages => error\n",
     "voicemail.conf": "[general]\n",
 }
+HOW = ("dialplan: GotoIf(DB_EXISTS(np/NUMBER)) then Transfer(PJSIP/sip:NUMBER;rn=RN;npdi@host)"
+       " -> chan_pjsip 302 (a full PJSIP session per query: channel, dialplan, 100, 302, ACK); "
+       "same SIPp scenario and checks as cutover; churn to AstDB via AMI DBPut/DBDel at "
+       "cutover's change rate during every ramp step; rate = highest ramp step with no failed, "
+       f"wrong or missing answer and SIPp p99 <= {SATURATED_P99_MS:g} ms")
 
 
 def _config() -> dict[str, str]:
@@ -91,69 +116,117 @@ def _sip_port_free() -> None:
             raise HarnessError(f"{SIP[0]}:{SIP[1]}/udp is in use ({exc.strerror})") from exc
 
 
-def asterisk_baseline(rows: list[QueryRow], churn: list[str], *, work: Path, rate: float,
-                      seconds: float, routing_numbers: dict[str, str]) -> dict[str, Any]:
-    """Run the same queries and churn against Asterisk; its figures (or the reason it failed)."""
+def asterisk_baseline(rows: list[QueryRow], churn: list[str], *, work: Path,
+                      routing_numbers: dict[str, str], churn_per_s: float,
+                      rates: tuple[int, ...] = RAMP, step_seconds: float = 3.0,
+                      ) -> dict[str, Any]:
+    """Ramp the same queries and churn against Asterisk; its figures (or why it failed).
+
+    The Asterisk started here is stopped before returning, also on failure.
+    """
     work.mkdir(parents=True, exist_ok=True)
     inf = work / "queries.csv"
     write_injection(inf, rows)
     try:
         _sip_port_free()
     except HarnessError as exc:
-        return {"error": str(exc)}
+        return {"error": str(exc), "queries_per_s": None}
     state = Path(tempfile.mkdtemp(prefix="np-asterisk-", dir=work))
     backend = RootfsBackend(state_dir=state, host="127.0.0.1", sip_port=5061,
                             ami_port=AMI_PORT)
+    started = time.perf_counter()
     running = backend.start(_config())
+    doc: dict[str, Any] = {"asterisk": running.extra.get("asterisk", ""), "how": HOW,
+                           "step_seconds": step_seconds,
+                           "churn_per_s_offered": round(churn_per_s, 1)}
     try:
         t = time.perf_counter()
         with running.ami(timeout=10) as ami:
             for number, rn in rows:
                 if rn:
                     ami.db_put(FAMILY, number, rn)
-        load_s = time.perf_counter() - t
+        doc["astdb_entries_loaded"] = sum(1 for _, rn in rows if rn)
+        doc["astdb_load_s"] = round(time.perf_counter() - t, 2)
         options_ping(SIP, source=CLIENT[0], timeout=10)
-        done: list[float] = []
-        writer = threading.Thread(target=_churn, args=(running, churn, routing_numbers,
-                                                       seconds * 0.8, 0.1 * seconds, done),
-                                  daemon=True)
-        writer.start()
-        with LatencyProbe(SIP, rows, source=PROBE, interval=0.1) as probe:
-            sipp = run_queries(SIP, inf, workdir=work / "sipp", rate=rate,
-                               calls=int(rate * seconds), local=CLIENT)
-        writer.join(timeout=60)
+        ramp: list[dict[str, Any]] = []
+        best: dict[str, Any] | None = None
+        cursor = 0
+        for i, rate in enumerate(rates):
+            step, cursor = _step(running, rows, churn, cursor, inf, work / f"sipp-{i}", rate,
+                                 step_seconds, churn_per_s, routing_numbers)
+            ramp.append(step)
+            if not step["ok"]:
+                break
+            best = step
+        doc["ramp"] = ramp
+        doc["max_rate_without_failures"] = best["offered_rate"] if best else None
+        doc["queries_per_s"] = best["queries_per_s"] if best else None
+        doc["failed_or_wrong"] = 0 if best else (ramp[0]["failed_or_wrong"] if ramp else None)
+        if best:
+            doc.update({k: best[k] for k in ("calls", "latency_ms", "probe_latency_ms",
+                                              "changes_applied", "churn_per_s")})
         alive = backend.status(running).running
-        return {"asterisk_alive_after": alive,
-                "asterisk_output_tail": "" if alive else running.output_tail(8),
-                "queries_per_s": sipp.rate_per_s, "calls": sipp.calls,
-                "failed_or_wrong": sipp.failed, "failures": sipp.failures,
-                "retransmissions": sipp.retransmissions, "latency_ms": sipp.rtt_ms,
-                "probe_latency_ms": probe.figures(),
-                "offered_rate": rate, "astdb_entries_loaded": sum(1 for _, rn in rows if rn),
-                "astdb_load_s": round(load_s, 2), "changes_applied": int(sum(done)),
-                "asterisk": running.extra.get("asterisk", ""),
-                "how": "dialplan: GotoIf(DB_EXISTS(np/NUMBER)) then Transfer(PJSIP/sip:NUMBER"
-                       ";rn=RN;npdi@host) -> chan_pjsip 302; churn via AMI DBPut/DBDel"}
+        doc["asterisk_alive_after"] = alive
+        if not alive:
+            doc["asterisk_output_tail"] = running.output_tail(8)
+        return doc
     finally:
-        backend.stop(running)
+        stop = backend.stop(running)
+        doc["asterisk_stopped"] = stop.how
+        doc["total_s"] = round(time.perf_counter() - started, 1)
+
+
+def _step(running: Any, rows: list[QueryRow], churn: list[str], cursor: int, inf: Path,
+          workdir: Path, rate: int, seconds: float, churn_per_s: float,
+          routing_numbers: dict[str, str]) -> tuple[dict[str, Any], int]:
+    """One ramp step: ``rate`` queries/s for ``seconds`` with the churn; its figures."""
+    count = int(churn_per_s * seconds)
+    lines = [churn[(cursor + j) % len(churn)] for j in range(count)] if churn else []
+    done: list[int] = [0, 0]  # applied, refused (a rollback of a port not in AstDB)
+    writer = threading.Thread(target=_churn, args=(running, lines, routing_numbers,
+                                                   seconds * 0.9, done), daemon=True)
+    calls = int(rate * seconds)
+    writer.start()
+    # The probe waits as long for an answer as SIPp does (-recv_timeout 2000).
+    with LatencyProbe(SIP, rows, source=PROBE, interval=0.02, timeout=2.0) as probe:
+        sipp = run_queries(SIP, inf, workdir=workdir, rate=rate, calls=calls, local=CLIENT)
+    writer.join(timeout=30)
+    try:
+        options_ping(SIP, source=CLIENT[0], timeout=5)
+        responsive = True
+    except HarnessError:
+        responsive = False
+    figures = probe.figures()
+    ok = (sipp.failed == 0 and sipp.calls == calls and responsive
+          and not figures.get("wrong") and not figures.get("lost")
+          and sipp.rtt_ms.get("p99", 1e9) <= SATURATED_P99_MS)
+    elapsed = sipp.elapsed_s or seconds
+    return ({"offered_rate": rate, "ok": ok, "queries_per_s": sipp.rate_per_s,
+             "calls": sipp.calls, "failed_or_wrong": sipp.failed, "failures": sipp.failures,
+             "retransmissions": sipp.retransmissions, "latency_ms": sipp.rtt_ms,
+             "probe_latency_ms": figures, "changes_applied": done[0],
+             "changes_refused": done[1], "churn_per_s": round(done[0] / elapsed, 1),
+             "responsive_after": responsive}, cursor + count)
 
 
 def _churn(running: Any, lines: list[str], routing_numbers: dict[str, str], seconds: float,
-           delay: float, done: list[float]) -> None:
+           done: list[int]) -> None:
     """Apply the feed's changes to AstDB over AMI, evenly over ``seconds``."""
-    time.sleep(delay)
+    if not lines:
+        return
     with running.ami(timeout=10) as ami:
-        holder_of: dict[str, str] = {}
         start = time.monotonic()
         for i, line in enumerate(lines):
-            due = start + seconds * i / len(lines)
-            if due > time.monotonic():
-                time.sleep(due - time.monotonic())
+            pause = start + seconds * i / len(lines) - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
             change = json.loads(line)
             number, carrier = change["number"], change["carrier"]
-            if change.get("note") == "activation":
-                holder_of[number] = carrier
-                ami.db_put(FAMILY, number, routing_numbers[carrier])
-            else:  # back to the range holder: not ported any more
-                ami.db_del(FAMILY, number)
-            done.append(1.0)
+            try:
+                if change.get("note") == "activation":
+                    ami.db_put(FAMILY, number, routing_numbers[carrier])
+                else:  # back to the range holder: not ported any more
+                    ami.db_del(FAMILY, number)
+                done[0] += 1
+            except AMIError:
+                done[1] += 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -64,11 +65,27 @@ mount --bind "$D/etc" "$R/etc/asterisk"
 mount --bind "$D/lib" "$R/var/lib/asterisk"
 mount --bind "$D/spool" "$R/var/spool/asterisk"
 mount --bind "$D/log" "$R/var/log/asterisk"
+# Name lookups stay on this machine: the rootfs copied the build host's resolv.conf, whose
+# nameserver is off loopback; Asterisk looks up its own host name and more at start-up.
+mount --bind "$D/resolv.conf" "$R/etc/resolv.conf"
+if [ -f "$R/etc/hosts" ]; then mount --bind "$D/hosts" "$R/etc/hosts"; fi
 mount -t tmpfs tmpfs "$R/run"; mkdir -p "$R/run/asterisk"
 mount -t tmpfs tmpfs "$R/tmp"
 if [ -d "$R/var/cache/asterisk" ]; then mount -t tmpfs tmpfs "$R/var/cache/asterisk"; fi
 exec chroot "$R" /usr/sbin/asterisk -f -n
 """
+
+
+def name_files() -> dict[str, str]:
+    """/etc/hosts and /etc/resolv.conf for the chroot: every name lookup answered on loopback.
+
+    The host's own name resolves to 127.0.0.1; any other lookup goes to a nameserver on
+    127.0.0.1 (none listens, so it fails at once) instead of the build host's nameserver.
+    """
+    return {
+        "hosts": f"127.0.0.1\tlocalhost {socket.gethostname()}\n::1\tlocalhost\n",
+        "resolv.conf": "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+    }
 
 
 def stop_via_ami(running: RunningAsterisk) -> bool:
@@ -123,6 +140,7 @@ class RootfsBackend:
             for sub in _RUN_SUBDIRS:
                 (run_dir / sub).mkdir(parents=True, exist_ok=True)
             write_files(run_dir / "etc", files)
+            write_files(run_dir, name_files())
             userns = ["--user", "--map-root-user"] if mode == "unshare" else []
             with open(run_dir / "asterisk.out", "wb") as out:
                 popen = subprocess.Popen(
@@ -238,6 +256,7 @@ class DockerBackend:
             for sub in _RUN_SUBDIRS:
                 (run_dir / sub).mkdir(parents=True, exist_ok=True)
             write_files(run_dir / "etc", files)
+            write_files(run_dir, name_files())
             mounts = [f"{run_dir}/etc:/etc/asterisk", f"{run_dir}/lib:/var/lib/asterisk",
                       f"{run_dir}/spool:/var/spool/asterisk", f"{run_dir}/log:/var/log/asterisk"]
             _docker("run", "-d", "--name", name, "--network", "host",

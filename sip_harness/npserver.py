@@ -10,6 +10,12 @@ carries ``X-Cutover-Version``, the version of the one snapshot it was computed f
 Changes (a feed or the simulation itself, :mod:`sip_harness.npfeed`) are applied on the same
 event loop between datagrams; each apply publishes a whole new snapshot by one reference swap,
 so a query sees the routing before or after a change, never half of it.
+
+The routing part of each answer (status, Contact, Warning) is cached per queried number for
+the snapshot version it was computed at: an apply announced through :meth:`QueryService.forget`
+evicts the numbers it changed and moves the cache to the new version; any other version change
+(the simulation followed, a change made elsewhere) empties it. A cached answer is therefore
+always the one the current snapshot gives.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from datetime import datetime
 from typing import Any
 
 from sim.errors import BadInputError, HarnessError, NumberFormatError, UnknownNumberError
+from sim.lookup import to_int
 from sim.routing import PortChange, RoutingCore, RoutingSnapshot
 from sim.scenario import Scenario
 from sip_harness.npfeed import FeedInterpreter, FeedLine, ModelFollower, read_lines
@@ -49,6 +56,7 @@ _SCHEMES = ("sip", "sips", "tel")
 _BURST = 512  # datagrams handled per wake-up before the loop may run a feed step
 _RCVBUF = 8 << 20
 _YIELD_AFTER = 0.002  # a feed yields to the queries after this many seconds of applying
+_CACHE_MAX = 1 << 18  # cached answers (numbers) before the cache starts afresh
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -75,6 +83,23 @@ class QueryService:
         self.crashed = 0  # answers that raised: never expected, counted, never fatal
         self._tag = secrets.token_hex(4)
         self._serial = itertools.count(1)
+        # '+digits' (or a URI naming no number) -> (status, reason, header lines) at version
+        # self._cached_version; see the module docstring.
+        self._cache: dict[str, tuple[int, str, tuple[str, ...]]] = {}
+        self._cached_version = core.version
+
+    def forget(self, changes: Sequence[PortChange], version: int) -> None:
+        """Snapshot ``version`` was published by applying ``changes`` to the one before it."""
+        if version != self._cached_version + 1:
+            self._cache.clear()
+        else:
+            pop = self._cache.pop
+            for change in changes:
+                try:
+                    pop(f"+{to_int(change.number)}", None)
+                except NumberFormatError:  # the apply refused it; nothing to evict
+                    pass
+        self._cached_version = version
 
     def _to_tag(self) -> str:
         return f"{self._tag}{next(self._serial):x}"
@@ -107,8 +132,11 @@ class QueryService:
         version = f"{VERSION_HEADER}: {snap.version}"
         method = req.method
         if method == "INVITE":
-            status, reason, extra = self._query(snap, req.uri)
-            extra.append(version)
+            if snap.version != self._cached_version:  # published without forget(): start over
+                self._cache.clear()
+                self._cached_version = snap.version
+            status, reason, lines = self._cached_query(snap, req.uri)
+            extra = [*lines, version]
         elif method == "OPTIONS":
             status, reason, extra = 200, "OK", [_ALLOW, version]
         elif method == "CANCEL":  # every INVITE was answered at once: nothing left to cancel
@@ -118,8 +146,20 @@ class QueryService:
         self.answered[status] += 1
         return response(req, status, reason, to_tag=self._to_tag(), extra=extra, source=source)
 
-    def _query(self, snap: RoutingSnapshot, uri: str) -> tuple[int, str, list[str]]:
+    def _cached_query(self, snap: RoutingSnapshot, uri: str
+                      ) -> tuple[int, str, tuple[str, ...]]:
         number = request_number(uri)
+        key = uri if number is None else number
+        cached = self._cache.get(key)
+        if cached is None:
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.clear()
+            status, reason, lines = self._query(snap, uri, number)
+            cached = self._cache[key] = (status, reason, tuple(lines))
+        return cached
+
+    def _query(self, snap: RoutingSnapshot, uri: str, number: str | None
+               ) -> tuple[int, str, list[str]]:
         if number is None:
             if uri.partition(":")[0].lower() not in _SCHEMES:
                 return 416, "Unsupported URI Scheme", [self._warning("only sip, sips and tel")]
@@ -238,14 +278,17 @@ class QueryServer:
 class _Publisher:
     """Applies feed changes to the core, one snapshot per feed line, timing each apply."""
 
-    def __init__(self, core: RoutingCore, report: ServeReport) -> None:
-        self.core, self.report = core, report
+    def __init__(self, core: RoutingCore, report: ServeReport,
+                 service: QueryService | None = None) -> None:
+        self.core, self.report, self.service = core, report, service
         self.interpreter = FeedInterpreter(core)
         self.queue: asyncio.Queue[FeedLine] = asyncio.Queue()
 
     def publish(self, changes: Sequence[PortChange]) -> None:
         started = time.perf_counter()
-        self.core.apply(changes)
+        snapshot = self.core.apply(changes)
+        if self.service is not None:
+            self.service.forget(changes, snapshot.version)
         self.report.apply_seconds.append(time.perf_counter() - started)
         self.report.applies += 1
         self.report.changes += len(changes)
@@ -319,7 +362,7 @@ async def _serve(server: QueryServer, report: ServeReport, feed: str | None,
             pass
     started = time.monotonic()
     tasks: list[asyncio.Task[None]] = []
-    publisher = _Publisher(server.service.core, report)
+    publisher = _Publisher(server.service.core, report, server.service)
     try:
         if feed is not None:
             read_lines(feed, loop, publisher.queue.put_nowait)

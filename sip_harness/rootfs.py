@@ -96,6 +96,7 @@ def ensure_rootfs(path: Path | None = None, *, progress: bool = False) -> Rootfs
     """
     target = Path(path) if path is not None else default_rootfs_path()
     if found := read_marker(target):
+        _ensure_hosts_file(target)
         return found
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / f".{target.name}.lock", "w") as lock:
@@ -103,6 +104,17 @@ def ensure_rootfs(path: Path | None = None, *, progress: bool = False) -> Rootfs
         if found := read_marker(target):  # built by someone else while we waited
             return found
         return build_rootfs(target, progress=progress)
+
+
+def _ensure_hosts_file(target: Path) -> None:
+    # The runner bind-mounts a per-run /etc/hosts over this file (the rootfs is read-only
+    # while Asterisk runs, so the mount point must exist); mmdebstrap does not create one.
+    hosts = target / "etc" / "hosts"
+    if not hosts.exists():
+        try:
+            hosts.write_text("127.0.0.1\tlocalhost\n")
+        except OSError:
+            pass  # a rootfs we may not write: the runner then skips the hosts mount
 
 
 def build_rootfs(target: Path, *, progress: bool = False, mode: str | None = None) -> Rootfs:
@@ -147,6 +159,7 @@ def build_rootfs(target: Path, *, progress: bool = False, mode: str | None = Non
         marker = {"format": FORMAT, "packages": _package_versions(work),
                   "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                   "build_seconds": round(seconds, 1), "command": command}
+        _ensure_hosts_file(work)
         (work / MARKER).write_text(json.dumps(marker, indent=2) + "\n")
         if target.exists():  # an older format: swap it out, then remove it
             old = target.parent / f".{target.name}.tmp-old-{os.getpid()}"

@@ -44,6 +44,13 @@ _FOLD = re.compile(r"[ \t]*\r\n[ \t]+")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[!#-;=?-~]+")
 # Visual separators a tel URI (RFC 3966) may put between the digits of a global number.
 _VISUAL = str.maketrans("", "", "-.()")
+# Header names as senders usually spell them (and compact forms) -> long lower-case names:
+# one dict look-up instead of lower() and COMPACT_FORMS on the hot path.
+_USUAL = ("Via", "From", "To", "Call-ID", "CSeq", "Contact", "Max-Forwards", "Content-Length",
+          "Content-Type", "User-Agent", "Allow", "Supported", "Accept", "Route", "Record-Route",
+          "Expires", "Subject", "Date", "Organization", "Call-Info", "Require", "Proxy-Require")
+_CANONICAL = ({n: n.lower() for n in _USUAL} | {n.lower(): n.lower() for n in _USUAL}
+              | COMPACT_FORMS | {k.upper(): v for k, v in COMPACT_FORMS.items()})
 _NAMES = {"via": "Via", "from": "From", "to": "To", "call-id": "Call-ID", "cseq": "CSeq"}
 MAX_DATAGRAM = 65535
 
@@ -103,14 +110,18 @@ def parse_request(data: bytes) -> Request:
         block = _FOLD.sub(" ", block)  # a folded line continues the previous header
     headers: dict[str, list[str]] = {}
     pairs = _PAIR.findall(block)
+    repeated = False  # a header of _SINGLE given more than once (checked below)
+    canonical = _CANONICAL.get
     for name, value in pairs:
-        name = name.lower()
-        name = COMPACT_FORMS.get(name, name)
-        values = headers.get(name)
-        if values is None:
-            headers[name] = [value.rstrip(" \t")]
+        key = canonical(name)
+        if key is None:
+            key = name.lower()
+            key = COMPACT_FORMS.get(key, key)
+        if key in headers:
+            headers[key].append(value.rstrip(" \t"))
+            repeated = repeated or key in _SINGLE
         else:
-            values.append(value.rstrip(" \t"))
+            headers[key] = [value.rstrip(" \t")]
     # _PAIR takes whole lines only, at most one a line: every line is a header line if
     # there are as many pairs as lines.
     if len(pairs) != block.count("\r\n") + 1:
@@ -126,7 +137,7 @@ def parse_request(data: bytes) -> Request:
         values = headers.get(name)
         if values is None or not values[0]:
             raise MalformedRequest(f"no {_NAMES[name]} header", _without(headers, name))
-    for name in _SINGLE:
+    for name in _SINGLE if repeated else ():
         values = headers.get(name)
         if values is not None and len(values) > 1:
             raise MalformedRequest(f"{name} is given {len(values)} times",

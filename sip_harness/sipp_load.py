@@ -97,7 +97,7 @@ def run_queries(target: tuple[str, int], injection: Path, *, workdir: Path, rate
                "-rp", "1000", "-nostdin", "-recv_timeout", str(recv_timeout_ms),
                "-timeout", f"{int(limit)}s", "-buff_size", str(4 << 20),
                "-trace_stat", "-stf", str(stat), "-fd", "1",
-               "-trace_rtt", "-rtt_freq", "1000", "-trace_err"]
+               "-trace_rtt", "-rtt_freq", str(max(1, min(1000, calls // 20))), "-trace_err"]
     started = time.monotonic()
     try:
         subprocess.run(command, cwd=workdir, stdin=subprocess.DEVNULL,
@@ -211,14 +211,17 @@ class LatencyProbe:
             sock.bind((self.source, 0))
             sock.settimeout(self.timeout)
             port = sock.getsockname()[1]
+            # Call-IDs unique across probes: a stateful server (Asterisk) takes a reused
+            # Call-ID and From tag for a request it has already seen and never answers it.
+            run = uuid.uuid4().hex[:8]
             i = 0
             while not self._stop.wait(self.interval):
                 number, rn = self.rows[i % len(self.rows)]
                 i += 1
-                call = f"probe-{i}"
+                call = f"probe-{run}-{i}-"
                 message = (f"INVITE sip:{number}@{self.target[0]} SIP/2.0\r\n"
                            f"Via: SIP/2.0/UDP {self.source}:{port};branch=z9hG4bK{call}\r\n"
-                           f"From: <sip:probe@{self.source}>;tag=p\r\nTo: <sip:{number}@"
+                           f"From: <sip:probe@{self.source}>;tag=p{i}\r\nTo: <sip:{number}@"
                            f"{self.target[0]}>\r\nCall-ID: {call}\r\nCSeq: 1 INVITE\r\n"
                            f"Contact: <sip:probe@{self.source}:{port}>\r\n"
                            "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n").encode()

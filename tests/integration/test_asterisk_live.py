@@ -128,3 +128,12 @@ def test_an_interrupted_start_leaves_nothing_behind(live_asterisk: Any, stand_in
         assert probe.connect_ex(("127.0.0.1", 15038)) != 0, subprocess.run(
             "ss -ltnp; ps -ef | grep -E \"aster|unshare\"", shell=True, capture_output=True,
             text=True).stdout
+
+
+def test_name_lookups_stay_on_loopback(live_asterisk: Any) -> None:
+    # The rootfs inherited the build host's resolv.conf (a nameserver off loopback); inside
+    # the run every lookup must be answered on this machine.
+    pid = live_asterisk.running.asterisk_pid()
+    root = Path(f"/proc/{pid}/root")
+    assert (root / "etc/resolv.conf").read_text().startswith("nameserver 127.0.0.1")
+    assert socket.gethostname() in (root / "etc/hosts").read_text()

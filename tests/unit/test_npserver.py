@@ -112,6 +112,26 @@ def test_version_header_orders_answers_across_an_apply(service: QueryService) ->
         f"<tel:{PORTED};rn=D002;npdi>", f"<tel:{PORTED};rn=D003;npdi>", f"<tel:{PORTED};npdi>"]
 
 
+def test_cached_answers_follow_announced_and_unannounced_applies(service: QueryService) -> None:
+    other = "+441632960002"
+    contact = lambda n: headers(service.answer(request(f"sip:{n}@h")))["contact"]  # noqa: E731
+    assert (contact(PORTED), contact(other)) == (f"<tel:{PORTED};rn=D002;npdi>",
+                                                 f"<tel:{other};npdi>")
+    # announced: only the changed number is evicted, the other stays cached and right
+    change = [PortChange(441632960001, "vodafone", note="activation")]
+    service.forget(change, service.core.apply(change).version)
+    assert (contact(PORTED), contact(other)) == (f"<tel:{PORTED};rn=D003;npdi>",
+                                                 f"<tel:{other};npdi>")
+    # not announced (the simulation followed, another writer): the cache starts afresh
+    service.core.apply([PortChange(441632960002, "callagenix", note="activation")])
+    assert contact(other) == f"<tel:{other};rn=D002;npdi>"
+    # announced after an unannounced one: a version gap empties the cache too
+    change = [PortChange(441632960001, "bt", note="rollback")]
+    service.core.apply([PortChange(441632960002, "bt", note="rollback")])
+    service.forget(change, service.core.apply(change).version)
+    assert (contact(PORTED), contact(other)) == (f"<tel:{PORTED};npdi>", f"<tel:{other};npdi>")
+
+
 def test_every_carrier_needs_a_routing_number() -> None:
     with pytest.raises(ValueError, match="vodafone"):
         QueryService(make_core(), {"bt": "D001", "callagenix": "D002"})
