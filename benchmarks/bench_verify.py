@@ -4,7 +4,8 @@ Usage: python benchmarks/bench_verify.py [--numbers N] [--concurrency C]
 Generates a scenario (one port order of N numbers from bt to callagenix, a mailbox on each),
 starts its own Asterisk at the after_cutover checkpoint (state file in a temporary directory),
 runs the suite and prints one JSON document: wall time of the suite (agents' start included,
-Asterisk's start not), checks run and passed, calls placed and the most in flight at once.
+Asterisk's start not), checks run and passed, calls placed and the most in flight at once, and
+how many voicemail messages Asterisk's log says failed to play.
 Target (issue 4): under 60 s for 100 numbers with at least 20 calls in flight. Needs free ports
 5060/udp and 5038/tcp (no other Asterisk on 127.0.0.1).
 """
@@ -62,6 +63,16 @@ checkpoints:
 """
 
 
+def _playback_failures(state_file: Path) -> int | None:
+    """Lines of Asterisk's log saying a voicemail message failed to play (None: no log)."""
+    run_dir = asterisk.require_running(state_file=state_file).run_dir
+    log = Path(run_dir) / "log" / "messages" if run_dir else None
+    if log is None or not log.exists():
+        return None
+    text = log.read_text(errors="replace")
+    return sum("Playback of message" in line for line in text.splitlines())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numbers", type=int, default=100)
@@ -82,6 +93,7 @@ def main() -> None:
                 apply=lambda name, at: control.move_to(path, at=at, state_file=state_file),
                 ami=lambda: asterisk.require_running(state_file=state_file).ami())
             wall = time.monotonic() - started
+            playback_failures = _playback_failures(state_file)
         finally:
             asterisk.down(state_file=state_file)
     main_checks = [r for r in results if r.check in ("inbound", "outbound_callerid",
@@ -94,6 +106,7 @@ def main() -> None:
         "wall_s": round(wall, 2), "calls": stats.get("calls"),
         "max_in_flight": stats.get("max_in_flight"), "agent_processes": stats.get("processes"),
         "concurrency": args.concurrency, "target_s": 60,
+        "asterisk_playback_failures": playback_failures,
     }, indent=2))
 
 

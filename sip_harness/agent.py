@@ -7,9 +7,9 @@ threads hand work to the pump (:meth:`SIPAgent._on_pump`) and wait for what they
 arrival, a call state, digits) on one condition, each wait bounded by a timeout.
 
 Lifetimes are explicit: a :class:`_PjCall` is held in ``_calls`` while it lives and deleted on
-the pump once it is disconnected, players are deleted with their call, and :meth:`close` hangs
-up and deletes every call, player and account before ``libDestroy``. The garbage collector
-never destroys a pjsua2 object, and nothing is left at shutdown.
+the pump once it is disconnected, players and recorders are deleted with their call, and
+:meth:`close` hangs up and deletes every call, player and account before ``libDestroy``. The
+garbage collector never destroys a pjsua2 object, and nothing is left at shutdown.
 
 The PyPI wheel (``pjsua2-python`` 2.15.1.post1) is compiled with pjsua's defaults: at most
 :data:`MAX_CALLS` calls, :data:`MAX_UAS` transports and accounts per process, whatever
@@ -17,7 +17,8 @@ The PyPI wheel (``pjsua2-python`` 2.15.1.post1) is compiled with pjsua's default
 each with its own agent: :mod:`sip_harness.fleet`.
 
 Everything here takes and returns plain data (ids, dicts, strings), so an agent can be served to
-another process. pjsua2's errors become the project's at one boundary, :func:`translate_error`.
+another process. pjsua2's errors become the project's at one boundary,
+:func:`~sip_harness.pjerrors.translate_error`.
 
 >>> agent = SIPAgent()                                                   # doctest: +SKIP
 >>> agent.add_ua("vodafone", "127.0.1.3", 0)                             # doctest: +SKIP
@@ -28,127 +29,42 @@ another process. pjsua2's errors become the project's at one boundary, :func:`tr
 
 from __future__ import annotations
 
-import copyreg
 import itertools
 import queue
-import re
 import threading
 import time
-import wave
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-
 from sim.errors import HarnessError, HarnessTimeout, SIPCallError
 
+from .audio import write_tone_wav
+from .invite import Arrival, parse_invite, user_part
+from .pjclasses import PjAccount as _PjAccount
+from .pjclasses import PjCall as _PjCall
+from .pjerrors import (
+    ERROR_MAP,
+    MAX_CALLS,
+    MAX_UAS,
+    PJ_ETIMEDOUT,
+    PJ_ETOOMANY,
+    call_error,
+    translate_error,
+)
+
 __all__ = ["SIPAgent", "Arrival", "ERROR_MAP", "translate_error", "call_error", "write_tone_wav",
-           "MAX_CALLS", "MAX_UAS", "DEFAULT_REJECT"]
+           "MAX_CALLS", "MAX_UAS", "DEFAULT_REJECT", "PJ_ETIMEDOUT", "parse_invite"]
 
 _T = TypeVar("_T")
 
-#: Calls one process can hold at once (pjsua's compiled-in PJSUA_MAX_CALLS in the wheel).
-MAX_CALLS = 4
-#: Transports and accounts one process can hold (PJSUA_MAX_ACC / transports in the wheel).
-MAX_UAS = 8
 #: What a carrier trunk answers by default once it has recorded the call: Busy Here, at once,
 #: so a trunk never holds one of its few call slots.
 DEFAULT_REJECT = 486
 _PUMP_MS = 5
 _SETTLE = 2.0  # seconds the pump gives hung-up calls to finish before the Endpoint goes
-
-# pj_status_t values (pj/errno.h, pjsip/sip_errno.h): PJSIP_ERRNO_START + a SIP status code.
-_PJSIP_ERRNO_START = 171000
-PJ_ETIMEDOUT = 70009
-PJ_ETOOMANY = 70010
-
-# The one place where pjsua2 failures become the project's, most specific first: a predicate on
-# (pj status, SIP status), the exception, and words. A test checks that every row is reachable.
-ERROR_MAP: tuple[tuple[str, Callable[[int, int | None], bool], type[HarnessError], str], ...] = (
-    ("timeout", lambda pj, sip: pj == PJ_ETIMEDOUT or sip == 408, HarnessTimeout,
-     "no answer in time"),
-    ("too-many", lambda pj, sip: pj == PJ_ETOOMANY, SIPCallError,
-     f"too many calls or agents in one process (this pjsua2 holds {MAX_CALLS} calls, "
-     f"{MAX_UAS} transports)"),
-    ("sip-status", lambda pj, sip: sip is not None, SIPCallError, "refused"),
-    ("other", lambda pj, sip: True, SIPCallError, "pjsua2 failed"),
-)
-
-
-def _sip_status(pj_status: int) -> int | None:
-    code = pj_status - _PJSIP_ERRNO_START
-    return code if 100 <= code < 700 else None
-
-
-def translate_error(exc: BaseException, doing: str) -> HarnessError:
-    """The project's exception for a pjsua2 ``Error`` (or anything else) raised while ``doing``.
-
-    A SIP status hidden in the pj status becomes ``SIPCallError.status``; pjsua2's reason
-    text becomes ``reason``. HarnessError instances pass through unchanged.
-    """
-    if isinstance(exc, HarnessError):
-        return exc
-    pj_status = int(getattr(exc, "status", 0) or 0)
-    reason = str(getattr(exc, "reason", "") or exc or type(exc).__name__).strip()
-    sip = _sip_status(pj_status)
-    for _name, matches, ours, words in ERROR_MAP:
-        if matches(pj_status, sip):
-            message = f"{doing}: {words} ({reason})"
-            if ours is SIPCallError:
-                return SIPCallError(message, status=sip, reason=reason)
-            return ours(message)
-    raise AssertionError("ERROR_MAP ends with a catch-all")  # pragma: no cover
-
-
-def call_error(snapshot: Mapping[str, Any], doing: str) -> HarnessError:
-    """The exception for a call that ended with a failure (``snapshot`` from ``wait_call``)."""
-    status = snapshot.get("status")
-    reason = str(snapshot.get("reason") or "")
-    if status == 408:
-        return HarnessTimeout(f"{doing}: {status} {reason}".strip())
-    return SIPCallError(f"{doing}: {status} {reason}".strip(), status=status, reason=reason)
-
-
-def _rebuild_sip_error(message: str, status: int | None, reason: str | None) -> SIPCallError:
-    return SIPCallError(message, status=status, reason=reason)
-
-
-# SIPCallError keeps its status and reason when it crosses to another process (fleet).
-copyreg.pickle(SIPCallError, lambda e: (_rebuild_sip_error, (str(e), e.status, e.reason)))
-
-
-def write_tone_wav(path: Path, *, seconds: float = 3.0, rate: int = 8000) -> Path:
-    """Write a mono 16-bit WAV of two tones (440 and 880 Hz) for ``seconds``; return ``path``."""
-    t = np.arange(int(seconds * rate)) / rate
-    samples = 0.3 * np.sin(2 * np.pi * 440 * t) + 0.2 * np.sin(2 * np.pi * 880 * t)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes((samples * 32767).astype("<i2").tobytes())
-    return path
-
-
-@dataclass
-class Arrival:
-    """An INVITE that reached one of this agent's UAs, read from the whole message."""
-
-    ua: str                       # the UA (carrier id or number) whose address it reached
-    uri: str                      # Request-URI
-    user: str                     # its user part: the dialled number
-    from_user: str                # the caller ID the callee sees (From user part)
-    pai_user: str | None          # P-Asserted-Identity user part, if any
-    source: str                   # where it came from (host:port)
-    headers: dict[str, str] = field(default_factory=dict)  # lower-case name -> value
-    call: int | None = None       # the incoming call's id here
-    answered: int = 0             # the status the UA answered with
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass
 class _CallState:
@@ -165,30 +81,6 @@ class _CallState:
         return asdict(self)
 
 
-_URI_USER = re.compile(r"<?\s*sips?:([^@;>\s]+)@", re.IGNORECASE)
-
-
-def _user(value: str) -> str:
-    match = _URI_USER.search(value)
-    return match.group(1) if match else ""
-
-
-def parse_invite(message: str) -> tuple[str, dict[str, str]]:
-    """Request-URI and headers (lower-case names; compact forms expanded) of a SIP request."""
-    head = message.split("\r\n\r\n", 1)[0].split("\n\n", 1)[0]
-    lines = head.replace("\r\n", "\n").split("\n")
-    parts = lines[0].split(" ")
-    uri = parts[1] if len(parts) > 1 else ""
-    compact = {"f": "from", "t": "to", "i": "call-id", "m": "contact", "v": "via"}
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if sep:
-            key = name.strip().lower()
-            headers.setdefault(compact.get(key, key), value.strip())
-    return uri, headers
-
-
 class SIPAgent:
     """This process's pjsua2 Endpoint and its UAs. Thread-safe; see the module docstring."""
 
@@ -196,7 +88,7 @@ class SIPAgent:
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self._cond = threading.Condition()
         self._calls: dict[int, Any] = {}          # id -> _PjCall, pump-owned
-        self._players: dict[int, list[Any]] = {}  # call id -> players, pump-owned
+        self._players: dict[int, list[Any]] = {}  # call id -> players, recorders
         self._dead: list[Any] = []                # disconnected calls to delete on the pump
         self._uas: dict[str, Any] = {}            # name -> _PjAccount, pump-owned
         self._hosts: dict[tuple[str, int], str] = {}
@@ -456,6 +348,17 @@ class SIPAgent:
         """Play the WAV file ``wav`` into the call (once, no loop)."""
         self._with_call(cid, f"playing {Path(wav).name}", lambda c: self._play(c, wav))
 
+    def record(self, cid: int, wav: str) -> None:
+        """Record what call ``cid`` receives into the WAV file ``wav`` (16-bit, 8 kHz), written
+        as it arrives, until the call ends."""
+        self._with_call(cid, f"recording into {Path(wav).name}", lambda c: self._record(c, wav))
+
+    def _record(self, call: Any, wav: str) -> None:
+        recorder = self._pj.AudioMediaRecorder()
+        recorder.createRecorder(wav)
+        self._players.setdefault(call.cid, []).append(recorder)
+        call.getAudioMedia(-1).startTransmit(recorder)
+
     def _play(self, call: Any, wav: str) -> None:
         pj = self._pj
         player = pj.AudioMediaPlayer()
@@ -559,8 +462,8 @@ class SIPAgent:
         host, _, port = host_port.partition(":")
         at = self._hosts.get((host, int(port or 5060)), account.name)
         pai = headers.get("p-asserted-identity")
-        arrival = Arrival(ua=at, uri=uri, user=_user(uri) or uri, from_user=_user(
-            headers.get("from", "")), pai_user=_user(pai) if pai else None,
+        arrival = Arrival(ua=at, uri=uri, user=user_part(uri) or uri, from_user=user_part(
+            headers.get("from", "")), pai_user=user_part(pai) if pai else None,
             source=str(prm.rdata.srcAddress), headers=headers, call=call.cid)
         with self._cond:
             policy = self._policies.get(arrival.from_user)
@@ -606,50 +509,3 @@ class SIPAgent:
             if call.cid in self._states:
                 self._states[call.cid].digits += digit
                 self._cond.notify_all()
-
-
-def _pj_classes() -> tuple[type, type]:
-    import pjsua2 as pj
-
-    class PjAccount(pj.Account):  # type: ignore[misc]
-        def __init__(self, agent: SIPAgent, name: str) -> None:
-            super().__init__()
-            self.agent, self.name, self.trunk = agent, name, False
-
-        def onIncomingCall(self, prm: Any) -> None:  # noqa: N802 - pjsua2's name
-            self.agent._incoming(self, prm)
-
-    class PjCall(pj.Call):  # type: ignore[misc]
-        def __init__(self, agent: SIPAgent, cid: int, ua: str, account: Any,
-                     call_id: int = pj.PJSUA_INVALID_ID) -> None:
-            super().__init__(account, call_id)
-            self.agent, self.cid, self.ua = agent, cid, ua
-
-        def onCallState(self, prm: Any) -> None:  # noqa: N802
-            self.agent._state_changed(self)
-
-        def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
-            self.agent._media_changed(self)
-
-        def onDtmfDigit(self, prm: Any) -> None:  # noqa: N802
-            self.agent._digit(self, str(prm.digit))
-
-    return PjAccount, PjCall
-
-
-class _Lazy:
-    """pjsua2's classes are subclassed on first use, so importing this module stays light."""
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-
-    def __call__(self, *args: Any) -> Any:
-        global _CLASSES
-        if _CLASSES is None:
-            _CLASSES = _pj_classes()
-        return _CLASSES[self.index](*args)
-
-
-_CLASSES: tuple[type, type] | None = None
-_PjAccount = _Lazy(0)
-_PjCall = _Lazy(1)

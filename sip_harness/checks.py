@@ -13,13 +13,18 @@ wait is for an event (a call state, an AMI event) bounded by a timeout.
   presenting the expected number in From and in P-Asserted-Identity.
 - ``voicemail``: an unanswered call reaches the number's mailbox, seconds of audio are left, AMI
   shows one more new message with the caller's number in the envelope, and the message is
-  retrieved through VoiceMailMain with DTMF (PIN, then 1: the message moves to Old).
+  retrieved through VoiceMailMain with DTMF (PIN, then 1, and 1 again to skip the date and
+  time): the retrieving phone records what it receives and must hear the message's tones
+  (:mod:`sip_harness.audio`); it hangs up once the next prompt follows them, and the
+  message moves to Old.
 - negative: ``not_ported`` (a number whose port is not active reaches the losing carrier),
   ``unallocated`` (404), ``rollback`` (after a rollback, the pre-port state).
 """
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -28,6 +33,7 @@ from sim.errors import AMIError, HarnessError, HarnessTimeout
 
 from .agent import call_error
 from .ami import AMIClient
+from .audio import ToneListener
 from .confgen import mailbox_pin
 from .dialplan import RING_SECONDS, VOICEMAIL_CONTEXT, VOICEMAIL_MAIN
 from .fleet import CALLER, Fleet
@@ -40,8 +46,13 @@ __all__ = ["Expected", "CheckResult", "CHECKS", "inbound", "outbound_callerid", 
 CHECKS = ("inbound", "outbound_callerid", "voicemail", "not_ported", "rollback")
 ANSWER_TIMEOUT = 10.0
 MESSAGE_SECONDS = 3.0   # the WAV a caller leaves (Fleet writes it)
-LISTEN_SECONDS = 9.0    # "first message", the envelope (date and time), then the message
+LOGIN_SECONDS = 1.0     # after the PIN, before choosing: VoiceMailMain checks it
+PROMPT_SECONDS = 0.2    # of the "password" prompt heard before the PIN is sent
+LISTEN_TIMEOUT = 12.0   # for the message to start and end after choosing it
+MIN_PLAYED = 1.0        # seconds of the message's tones the retrieving phone must hear,
+                        # at least (and the envelope's duration less a second)
 EVENT_TIMEOUT = 10.0
+_RECORDINGS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -194,7 +205,8 @@ def voicemail(fleet: Fleet, ami: AMIClient, exp: Expected, caller: str,
                f"reach {exp.carrier} at this checkpoint")
         return CheckResult(exp.checkpoint, exp.number, "voicemail", "n/a", "n/a", None,
                            f"not applicable: {why}")
-    expected = f"1 new message from {caller} in {box}@{VOICEMAIL_CONTEXT}, then retrieved"
+    expected = (f"1 new message from {caller} in {box}@{VOICEMAIL_CONTEXT}, then retrieved "
+                "and played")
 
     def fail(observed: str, why: str, evidence: dict[str, Any]) -> CheckResult:
         return CheckResult(exp.checkpoint, exp.number, "voicemail", expected, observed, False,
@@ -238,16 +250,20 @@ def voicemail(fleet: Fleet, ami: AMIClient, exp: Expected, caller: str,
         if int(found.get("duration") or 0) < 1:
             return fail(f"{found.get('duration')} s", "the message has no audio", evidence)
         mark = ami.mark()
-        with fleet.in_flight_call():
-            cid = agent.call(exp.number, _uri(VOICEMAIL_MAIN))
-            try:
-                agent.wait_call(cid, "media", ANSWER_TIMEOUT)
-                agent.send_dtmf(cid, mailbox_pin(box) + "#")
-                _pause(agent, cid, 1.5)
-                agent.send_dtmf(cid, "1")  # play the first new message
-                _pause(agent, cid, LISTEN_SECONDS)
-            finally:
-                _end(agent, cid)
+        # a second less than the envelope says: the start of the recording is cut by the beep
+        enough = max(MIN_PLAYED, int(found.get("duration") or 0) - 1.0)
+        played = _retrieve(fleet, agent, exp.number, box, enough)
+        if played.heard == 0:  # not logged in (a digit lost or doubled): the message is new
+            evidence["first_attempt"] = {"recorded_s": round(played.recorded, 2),
+                                         "sound_s": round(played.sound, 2)}
+            played = _retrieve(fleet, agent, exp.number, box, enough)
+        evidence["played_seconds"] = round(played.heard, 2)
+        evidence["listened"] = {"recorded_s": round(played.recorded, 2),
+                                "sound_s": round(played.sound, 2)}
+        if played.heard < enough:
+            return fail(f"played {played.heard:.1f} s", "VoiceMailMain did not play the "
+                        f"message: the phone heard {played.heard:.1f} s of its tones "
+                        f"(at least {enough:.1f} s expected)", evidence)
         heard = waiting(lambda e: int(e.get("New", 0)) < after.new)
         final = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
         evidence["after_retrieval"] = final._asdict()
@@ -262,9 +278,47 @@ def voicemail(fleet: Fleet, ami: AMIClient, exp: Expected, caller: str,
         return fail(f"{final.new} new, {final.old} old", "the message was not retrieved: "
                     f"expected {after.new - 1} new, {after.old + 1} old", evidence)
     return CheckResult(exp.checkpoint, exp.number, "voicemail", expected,
-                       f"message of {found.get('duration')} s from {caller}; retrieved",
-                       True, f"left ({found.get('duration')} s) and retrieved with PIN",
-                       evidence)
+                       f"message of {found.get('duration')} s from {caller}; retrieved, "
+                       f"{played.heard:.1f} s played",
+                       True, f"left ({found.get('duration')} s), retrieved with PIN and played "
+                       f"({played.heard:.1f} s heard)", evidence)
+
+
+def _retrieve(fleet: Fleet, agent: Any, number: str, box: str, enough: float) -> ToneListener:
+    """Call VoiceMailMain from ``number``'s phone, log in to ``box`` and play the first new
+    message; hang up once the phone has heard ``enough`` seconds of its tones and then the next
+    prompt (the message, with the silence at its end, has played to the end; a gap in the audio
+    is not the end), or after :data:`LISTEN_TIMEOUT`. Returns what the phone heard."""
+    path = fleet.dir / f"heard-{next(_RECORDINGS)}-{number.lstrip('+')}.wav"
+    heard = ToneListener(path)
+    try:
+        with fleet.in_flight_call():
+            cid = agent.call(number, _uri(VOICEMAIL_MAIN))
+            try:
+                agent.wait_call(cid, "media", ANSWER_TIMEOUT)
+                agent.record(cid, str(path))
+                # the PIN once "password" is heard: VoiceMailMain runs and media flows both ways
+                # (digits sent into a call Asterisk is still setting up can arrive doubled)
+                deadline = time.monotonic() + ANSWER_TIMEOUT
+                while heard.sound < PROMPT_SECONDS and time.monotonic() < deadline:
+                    _pause(agent, cid, 0.05)
+                    heard.poll()
+                agent.send_dtmf(cid, mailbox_pin(box) + "#")
+                _pause(agent, cid, LOGIN_SECONDS)
+                # 1: play the first new message; 1 again, during "first message, received
+                # <date and time>", skips that envelope straight to the message.
+                agent.send_dtmf(cid, "11")
+                deadline = time.monotonic() + LISTEN_TIMEOUT
+                while (heard.stopped() is None or heard.heard < enough) and \
+                        time.monotonic() < deadline:
+                    _pause(agent, cid, 0.1)
+                    heard.poll()
+            finally:
+                _end(agent, cid)
+        heard.poll()
+    finally:
+        path.unlink(missing_ok=True)
+    return heard
 
 
 def _pause(agent: Any, cid: int, seconds: float) -> None:

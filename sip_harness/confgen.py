@@ -362,7 +362,9 @@ def _pjsip(view: RoutingView, header: str, trunks: dict[str, TrunkAddress],
 
 def _voicemail(view: RoutingView, header: str, names: dict[str, str]) -> str:
     out = [header, "[general]",
-           "format=wav49|gsm|wav     ; recordings in each format; the first is played back",
+           "format=wav49|gsm|wav     ; recordings in each format; playback takes the one",
+           "                         ; cheapest for the call's codec: wav (the log names the",
+           "                         ; channel's format, '.slin', not a file)",
            "serveremail=cutover@localhost",
            "attach=no",
            "mailcmd=/bin/true        ; never send mail (no box has an address either)",

@@ -85,6 +85,10 @@ def test_uk_gnp_weekend_passes_before_and_after_cutover(
     assert mail["passed"] is True, mail
     assert mail["evidence"]["after_deposit"]["new"] == mail["evidence"]["before"]["new"] + 1
     assert int(mail["evidence"]["envelope"]["duration"]) >= 1
+    # the retrieving phone heard the message itself, and Asterisk played it to the end
+    assert mail["evidence"]["played_seconds"] >= int(mail["evidence"]["envelope"]["duration"]) - 1
+    log = Path(verify_state.running.run_dir) / "log" / "messages"
+    assert "Playback of message" not in log.read_text(errors="replace")
     assert got[("after_cutover", "+441632960001", "outbound_callerid")]["observed"] == \
         "+441632960001"
     assert [r["observed"] for r in rows if r["check"] == "unallocated"] == ["404 Not Found"] * 2

@@ -30,6 +30,7 @@ from sip_harness.confgen import (
     render,
     routing_view,
 )
+from sip_harness.dialplan import RING_SECONDS
 from sip_harness.topology import carrier_addresses
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,7 +256,7 @@ def test_delivery_prefers_the_hosted_phone(number: str, carrier: str | None) -> 
     plan = dialplan(render(view(UK, "after_cutover"), scenario(UK))["extensions.conf"])
     app = asterisk_match(plan["cutover-deliver-callagenix"], number)
     if carrier is None:
-        assert app.startswith(f"Dial(PJSIP/{number[1:]},8,b(cutover-headers^s^1))")
+        assert app.startswith(f"Dial(PJSIP/{number[1:]},{RING_SECONDS},b(cutover-headers^s^1))")
         steps = [rest for e, rest in plan["cutover-deliver-callagenix"] if e == number]
         assert steps[1] == "n,VoiceMail(960001@cutover,su)"
     else:
