@@ -25,17 +25,20 @@ __all__ = ["QueryService", "QueryServer", "ServeReport", "serve", "serve_scenari
 
 import asyncio
 import contextlib
+import ctypes
 import gc
 import itertools
 import secrets
 import signal
 import socket
+import struct
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sim.errors import BadInputError, HarnessError, NumberFormatError, UnknownNumberError
 from sim.lookup import to_int
@@ -43,8 +46,11 @@ from sim.routing import PortChange, RoutingCore, RoutingSnapshot
 from sim.scenario import Scenario
 from sip_harness.npfeed import FeedInterpreter, FeedLine, ModelFollower, read_lines
 from sip_harness.sipmsg import (
+    Everyday,
     MalformedRequest,
+    echo_headers,
     error_response,
+    parse_everyday,
     parse_request,
     request_number,
     response,
@@ -55,7 +61,6 @@ _ALLOW = "Allow: INVITE, ACK, CANCEL, OPTIONS"
 _SCHEMES = ("sip", "sips", "tel")
 _BURST = 512  # datagrams handled per wake-up before the loop may run a feed step
 _RCVBUF = 8 << 20
-_YIELD_AFTER = 0.002  # a feed yields to the queries after this many seconds of applying
 _CACHE_MAX = 1 << 18  # cached answers (numbers) before the cache starts afresh
 
 
@@ -65,6 +70,16 @@ def parse_address(text: str) -> tuple[str, int]:
     if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise BadInputError(f"--sip {text!r} is not HOST:PORT (e.g. 127.0.0.1:5070)")
     return host, int(port)
+
+
+class _Routed(NamedTuple):
+    """The routing part of an INVITE's answer, also as wire bytes (status line; header lines)."""
+
+    status: int
+    reason: str
+    lines: tuple[str, ...]
+    status_line: bytes
+    wire: bytes
 
 
 class QueryService:
@@ -83,10 +98,14 @@ class QueryService:
         self.crashed = 0  # answers that raised: never expected, counted, never fatal
         self._tag = secrets.token_hex(4)
         self._serial = itertools.count(1)
-        # '+digits' (or a URI naming no number) -> (status, reason, header lines) at version
+        # '+digits' (or a URI naming no number) -> its answer at version
         # self._cached_version; see the module docstring.
-        self._cache: dict[str, tuple[int, str, tuple[str, ...]]] = {}
+        self._cache: dict[str, _Routed] = {}
         self._cached_version = core.version
+        # Request-URI as received -> its cache key (a fact of the URI, not of a version).
+        self._keys: dict[bytes, str] = {}
+        self._version_line = b""
+        self._version_of_line = -1
 
     def forget(self, changes: Sequence[PortChange], version: int) -> None:
         """Snapshot ``version`` was published by applying ``changes`` to the one before it."""
@@ -119,6 +138,9 @@ class QueryService:
         if data[:4] == b"ACK " or data[:8] == b"SIP/2.0 ":
             self.dropped += 1  # ACK of our final response; a stray response
             return None
+        everyday = parse_everyday(data)
+        if everyday is not None and everyday.method == b"INVITE":
+            return self._answer_everyday(everyday)
         try:
             req = parse_request(data)
         except MalformedRequest as exc:
@@ -135,7 +157,7 @@ class QueryService:
             if snap.version != self._cached_version:  # published without forget(): start over
                 self._cache.clear()
                 self._cached_version = snap.version
-            status, reason, lines = self._cached_query(snap, req.uri)
+            status, reason, lines, _, _ = self._cached_query(snap, req.uri)
             extra = [*lines, version]
         elif method == "OPTIONS":
             status, reason, extra = 200, "OK", [_ALLOW, version]
@@ -146,8 +168,31 @@ class QueryService:
         self.answered[status] += 1
         return response(req, status, reason, to_tag=self._to_tag(), extra=extra, source=source)
 
-    def _cached_query(self, snap: RoutingSnapshot, uri: str
-                      ) -> tuple[int, str, tuple[str, ...]]:
+    def _answer_everyday(self, request: Everyday) -> bytes:
+        """:meth:`_answer` for an INVITE :func:`parse_everyday` read: the same bytes, built
+        from the raw header values and the cached answer's wire form."""
+        snap = self.core.snapshot
+        version = snap.version
+        if version != self._cached_version:
+            self._cache.clear()
+            self._cached_version = version
+        if version != self._version_of_line:
+            self._version_line = f"{VERSION_HEADER}: {version}\r\n".encode()
+            self._version_of_line = version
+        key = self._keys.get(request.uri)
+        if key is None:
+            if len(self._keys) >= _CACHE_MAX:
+                self._keys.clear()
+            uri = request.uri.decode("ascii")
+            key = self._keys[request.uri] = request_number(uri) or uri
+        routed = self._cache.get(key)
+        if routed is None:
+            routed = self._cached_query(snap, request.uri.decode("ascii"))
+        self.answered[routed.status] += 1
+        return b"".join((routed.status_line, echo_headers(request, self._to_tag().encode()),
+                         routed.wire, self._version_line, b"Content-Length: 0\r\n\r\n"))
+
+    def _cached_query(self, snap: RoutingSnapshot, uri: str) -> _Routed:
         number = request_number(uri)
         key = uri if number is None else number
         cached = self._cache.get(key)
@@ -155,7 +200,9 @@ class QueryService:
             if len(self._cache) >= _CACHE_MAX:
                 self._cache.clear()
             status, reason, lines = self._query(snap, uri, number)
-            cached = self._cache[key] = (status, reason, tuple(lines))
+            cached = self._cache[key] = _Routed(
+                status, reason, tuple(lines), f"SIP/2.0 {status} {reason}\r\n".encode(),
+                "".join(f"{line}\r\n" for line in lines).encode())
         return cached
 
     def _query(self, snap: RoutingSnapshot, uri: str, number: str | None
@@ -183,6 +230,7 @@ class ServeReport:
     """What a serving run did: answers by status, drops, applies and how long they took."""
 
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     answered: dict[int, int] = field(default_factory=dict)
     dropped: int = 0
     crashed: int = 0
@@ -197,8 +245,11 @@ class ServeReport:
     def to_json(self) -> dict[str, Any]:
         """The report as a JSON-ready dict (apply durations summarised, in milliseconds)."""
         ms = sorted(s * 1000 for s in self.apply_seconds)
+        answers = sum(self.answered.values())
         return {
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
+            "cpu_us_per_answer": round(self.cpu_seconds * 1e6 / answers, 2) if answers else None,
             "answered": {str(k): v for k, v in sorted(self.answered.items())},
             "dropped": self.dropped, "crashed": self.crashed,
             "first_version": self.first_version, "last_version": self.last_version,
@@ -209,6 +260,37 @@ class ServeReport:
                          "max": round(ms[-1], 3) if ms else 0.0},
             "feed_rejected": self.feed_rejected, "last_rejection": self.last_rejection,
         }
+
+
+# A classic BPF socket filter (SO_ATTACH_FILTER) run by the kernel on each datagram before it
+# is queued: the packet starts with the 8-byte UDP header, so the payload's first word is at
+# offset 8. "ACK " -> drop; a payload under 4 bytes (no request) -> drop; else keep whole.
+_BPF_LD_W_ABS, _BPF_JEQ_K, _BPF_RET_K = 0x20, 0x15, 0x06
+_ACK_FILTER = ((_BPF_LD_W_ABS, 0, 0, 8),
+               (_BPF_JEQ_K, 0, 1, int.from_bytes(b"ACK ", "big")),
+               (_BPF_RET_K, 0, 0, 0),
+               (_BPF_RET_K, 0, 0, 0xFFFFFFFF))
+_SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)
+
+
+def _drop_acks_in_kernel(sock: socket.socket) -> bool:
+    """Have the kernel discard ACKs before they reach the socket; False where it cannot.
+
+    Every answer is final and sent once, so the ACK of a 302 (RFC 3261 17.2.1: it belongs to
+    the INVITE's transaction) has nothing to acknowledge for a stateless server: without the
+    filter it is read and dropped in Python, half the datagrams of a query load.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    program = b"".join(struct.pack("=HBBI", *op) for op in _ACK_FILTER)
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = struct.pack("=HxxxxxxQ" if struct.calcsize("P") == 8 else "=HxxI",
+                        len(_ACK_FILTER), ctypes.addressof(buffer))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, fprog)  # the kernel copies it
+    except OSError:
+        return False
+    return True
 
 
 class QueryServer:
@@ -234,6 +316,7 @@ class QueryServer:
             raise HarnessError(f"cannot serve SIP on {host}:{port}/udp "
                                f"({exc.strerror or exc})") from exc
         sock.setblocking(False)
+        self.acks_filtered = _drop_acks_in_kernel(sock)
         self.sock = sock
         self.address: tuple[str, int] = sock.getsockname()[:2]
         self.send_failures = 0
@@ -294,18 +377,20 @@ class _Publisher:
         self.report.changes += len(changes)
 
     async def drain(self) -> None:
-        """Apply each line as it arrives until the feed ends, yielding to queries often."""
+        """Apply each line as it arrives until the feed ends.
+
+        One snapshot per pass of the event loop: the queries that arrived meanwhile are
+        answered between two applies, so a burst of feed lines never holds them up for
+        longer than one apply.
+        """
         queue, interpret = self.queue, self.interpreter.changes
         while True:
             line = await queue.get()
-            started = time.perf_counter()
             while line is not None:
                 changes = interpret(line)
                 if changes:
                     self.publish(changes)
-                if time.perf_counter() - started > _YIELD_AFTER:
                     await asyncio.sleep(0)
-                    started = time.perf_counter()
                 try:
                     line = queue.get_nowait()
                 except asyncio.QueueEmpty:
@@ -337,9 +422,11 @@ def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str, p
     # long as the server: keep the collector's full passes from walking it during applies.
     gc.collect()
     gc.freeze()
+    cpu = time.process_time()
     try:
         asyncio.run(_serve(server, report, feed, follower, duration, ready))
     finally:
+        report.cpu_seconds = time.process_time() - cpu
         gc.unfreeze()
         server.close()
     report.answered = dict(service.answered)

@@ -15,11 +15,13 @@ b'SIP/2.0 200 OK'
 from __future__ import annotations
 
 __all__ = ["Request", "MalformedRequest", "parse_request", "response", "error_response",
-           "request_number", "COMPACT_FORMS", "REQUIRED"]
+           "request_number", "COMPACT_FORMS", "REQUIRED", "Everyday", "parse_everyday",
+           "echo_headers"]
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sim.errors import HarnessError
 
@@ -53,6 +55,13 @@ _CANONICAL = ({n: n.lower() for n in _USUAL} | {n.lower(): n.lower() for n in _U
               | COMPACT_FORMS | {k.upper(): v for k, v in COMPACT_FORMS.items()})
 _NAMES = {"via": "Via", "from": "From", "to": "To", "call-id": "Call-ID", "cseq": "CSeq"}
 MAX_DATAGRAM = 65535
+# The same patterns over bytes, for parse_everyday.
+_TOKEN_B = re.compile(_TOKEN.pattern.encode())
+_CSEQ_B = re.compile(_CSEQ.pattern.encode())
+_DIGITS_B = re.compile(_DIGITS.pattern.encode())
+_URI_B = re.compile(_URI.pattern.encode())
+# Header names parse_everyday takes, spelled exactly so (anything else goes the long way).
+_EVERYDAY_NAMES = frozenset(n.encode() for n in _USUAL)
 
 
 class MalformedRequest(HarnessError, ValueError):
@@ -163,6 +172,80 @@ def parse_request(data: bytes) -> Request:
             raise MalformedRequest(f"body shorter than Content-Length {size}", headers)
         rest = rest[:size]  # UDP: bytes past Content-Length are discarded (RFC 3261 18.3)
     return Request(method, uri, headers, rest)
+
+
+class Everyday(NamedTuple):
+    """A request of the everyday shape, as :func:`parse_everyday` read it: raw header values."""
+
+    method: bytes
+    uri: bytes
+    vias: list[bytes]
+    from_: bytes
+    to: bytes
+    call_id: bytes
+    cseq: bytes
+
+
+def parse_everyday(data: bytes) -> Everyday | None:
+    """The fast path of :func:`parse_request` for requests of the everyday shape, else None.
+
+    Everyday: ASCII headers, each once (one Via), each name spelled as senders usually do
+    (``Via``, ``Call-ID``; no compact forms) and followed by ``': '``, no folded lines, no
+    ``rport`` in the Via.
+    Such a request is checked exactly as :func:`parse_request` checks it, on bytes and without
+    building every header: None when it is not everyday *or* not well formed, so the caller
+    then takes :func:`parse_request`, which parses it or says why not. When it returns a
+    request, :func:`parse_request` accepts the same datagram with the same values (a property
+    test holds the two to that).
+    """
+    head, blank, rest = data.partition(b"\r\n\r\n")
+    if not blank or not head.isascii():
+        return None
+    lines = head.split(b"\r\n")
+    breaks = len(lines) - 1
+    if head.count(b"\r") != breaks or head.count(b"\n") != breaks:
+        return None  # a bare CR or LF
+    try:
+        fields = dict([line.split(b": ", 1) for line in lines[1:]])
+    except ValueError:
+        return None  # a line without ': ' (or with the blank elsewhere): the long way
+    if len(fields) != breaks or not fields.keys() <= _EVERYDAY_NAMES:
+        return None  # a header given twice (even Via), or a name spelled otherwise
+    parts = lines[0].split(b" ")
+    if len(parts) != 3 or parts[2] != b"SIP/2.0" or _TOKEN_B.fullmatch(parts[0]) is None \
+            or _URI_B.fullmatch(parts[1]) is None:
+        return None
+    get = fields.get
+    via, from_, to = get(b"Via", b"").strip(b" \t"), get(b"From", b"").strip(b" \t"), \
+        get(b"To", b"").strip(b" \t")
+    call_id, cseq = get(b"Call-ID", b"").strip(b" \t"), get(b"CSeq", b"").strip(b" \t")
+    if not (from_ and to and call_id) or via[:8].upper() != b"SIP/2.0/" or b";rport" in via:
+        return None
+    got = _CSEQ_B.fullmatch(cseq)
+    if got is None or got.group(2) != parts[0]:
+        return None
+    forwards = get(b"Max-Forwards")
+    if forwards is not None:
+        forwards = forwards.strip(b" \t")
+        if _DIGITS_B.fullmatch(forwards) is None or int(forwards) > 255:
+            return None
+    length = get(b"Content-Length")
+    if length is not None:
+        length = length.strip(b" \t")
+        if _DIGITS_B.fullmatch(length) is None or int(length) > len(rest):
+            return None
+    return Everyday(parts[0], parts[1], [via], from_, to, call_id, cseq)
+
+
+def echo_headers(request: Everyday, to_tag: bytes) -> bytes:
+    """The header lines every response to ``request`` copies (see :func:`response`), as wire
+    bytes: its Vias, From, To (tagged with ``to_tag`` unless it has a tag), Call-ID, CSeq."""
+    to = request.to
+    if b";tag=" not in to.replace(b" ", b"").lower():
+        to = to + b";tag=" + to_tag
+    vias = b"".join([b"Via: " + v + b"\r\n" for v in request.vias])
+    return b"%sFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s\r\n" % (
+        vias, request.from_, to, request.call_id, request.cseq)
 
 
 def _without(headers: dict[str, list[str]], name: str) -> dict[str, list[str]]:

@@ -3,16 +3,18 @@
 SIPp (Debian's ``sip-tester``) plays ``benchmarks/sipp/np_query.xml``: one INVITE per row of
 an injection file (``-inf``: number; expected routing number or empty), the 302's Contact
 checked against the row, so a wrong answer is a failed call. Figures come from SIPp's own
-statistics file (``-trace_stat``) and response-time file (``-trace_rtt``; SIPp measures in
-whole milliseconds).
+statistics file (``-trace_stat``) and response-time file (``-trace_rtt``). Debian's SIPp reads a
+coarse clock (one kernel tick, 4 ms here); preloading :func:`fine_clock_library` makes its
+response times exact to the microsecond.
 """
 
 from __future__ import annotations
 
 __all__ = ["NP_QUERY_XML", "QueryRow", "SippRun", "LatencyProbe", "write_injection",
-           "run_queries", "options_ping"]
+           "run_queries", "options_ping", "fine_clock_library", "FINE_CLOCK_C"]
 
 import csv
+import os
 import re
 import shutil
 import socket
@@ -20,6 +22,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,7 +32,9 @@ import numpy as np
 
 from sim.errors import HarnessError, HarnessTimeout
 
-NP_QUERY_XML = Path(__file__).resolve().parents[1] / "benchmarks" / "sipp" / "np_query.xml"
+_SIPP_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "sipp"
+NP_QUERY_XML = _SIPP_DIR / "np_query.xml"
+FINE_CLOCK_C = _SIPP_DIR / "fineclock.c"
 #: (number as '+digits', expected routing number or '' when the number is not ported)
 QueryRow = tuple[str, str]
 # The Contact of a query's 302: tel:NUMBER;rn=RN;npdi or sip:NUMBER;rn=RN;npdi@host.
@@ -54,6 +59,7 @@ class SippRun:
     rtt_ms: dict[str, float] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     errors_tail: str = ""
+    instances: int = 1
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,12 +78,37 @@ def write_injection(path: Path, rows: Iterable[QueryRow]) -> int:
     return count
 
 
+def fine_clock_library(workdir: Path, *, cc: str | None = None) -> Path | None:
+    """Build ``benchmarks/sipp/fineclock.c`` into ``workdir``; None without a C compiler.
+
+    Preloaded into SIPp it makes SIPp's clock precise (see the source file): Debian's SIPp
+    reads CLOCK_MONOTONIC_COARSE, 4 ms steps with this kernel's HZ=250.
+    """
+    compiler = cc or shutil.which("cc") or shutil.which("gcc")
+    if compiler is None or not FINE_CLOCK_C.exists():
+        return None
+    workdir.mkdir(parents=True, exist_ok=True)
+    library = workdir / "fineclock.so"
+    done = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library),
+                           str(FINE_CLOCK_C), "-ldl"], capture_output=True, check=False,
+                          timeout=60)
+    return library if done.returncode == 0 and library.exists() else None
+
+
 def run_queries(target: tuple[str, int], injection: Path, *, workdir: Path, rate: float,
                 calls: int, local: tuple[str, int], scenario: Path = NP_QUERY_XML,
-                sipp: str | None = None, recv_timeout_ms: int = 2000) -> SippRun:
+                sipp: str | None = None, recv_timeout_ms: int = 2000, instances: int = 1,
+                preload: Path | None = None, timer_resol_ms: int | None = None) -> SippRun:
     """Run SIPp: ``calls`` queries at ``rate`` per second from ``local`` to ``target``.
 
-    Bounded: SIPp stops after ``calls`` calls or ``calls / rate`` + 15 s, whichever first.
+    ``instances`` SIPp processes share the load (rate, calls and the injection file's rows
+    split evenly; instance i sends from port ``local[1] + i``): SIPp is single-threaded and
+    opens the calls due in batches once per pass of its event loop, so one instance at a high
+    rate measures mostly its own batches. ``preload`` is a library preloaded into SIPp (see
+    :func:`fine_clock_library`); ``timer_resol_ms`` is SIPp's ``-timer_resol`` (its default,
+    10 ms, lets the calls due pile up for that long before they are opened).
+
+    Bounded: SIPp stops after its calls or ``calls / rate`` + 15 s, whichever first.
 
     Raises
     ------
@@ -89,54 +120,97 @@ def run_queries(target: tuple[str, int], injection: Path, *, workdir: Path, rate
     binary = sipp or shutil.which("sipp")
     if binary is None:
         raise HarnessError("sipp is not installed (apt-get install sip-tester)")
+    if instances < 1 or calls < instances:
+        raise ValueError(f"{calls} calls cannot be split over {instances} SIPp instances")
     workdir.mkdir(parents=True, exist_ok=True)
-    stat = workdir / "stat.csv"
     limit = calls / rate + 15.0
-    command = [binary, f"{target[0]}:{target[1]}", "-sf", str(scenario), "-inf", str(injection),
-               "-i", local[0], "-p", str(local[1]), "-m", str(calls), "-r", str(int(rate)),
-               "-rp", "1000", "-nostdin", "-recv_timeout", str(recv_timeout_ms),
-               "-timeout", f"{int(limit)}s", "-buff_size", str(4 << 20),
-               "-trace_stat", "-stf", str(stat), "-fd", "1",
-               "-trace_rtt", "-rtt_freq", str(max(1, min(1000, calls // 20))), "-trace_err"]
+    env = dict(os.environ)
+    if preload is not None:
+        env["LD_PRELOAD"] = str(preload)
+    rows = _split_injection(injection, instances, workdir) if instances > 1 else [injection]
+    commands, workdirs = [], []
+    for i in range(instances):
+        part_calls = calls // instances + (1 if i < calls % instances else 0)
+        part = workdir / f"sipp{i}" if instances > 1 else workdir
+        part.mkdir(parents=True, exist_ok=True)
+        command = [binary, f"{target[0]}:{target[1]}", "-sf", str(scenario), "-inf",
+                   str(rows[i]), "-i", local[0], "-p", str(local[1] + i), "-m", str(part_calls),
+                   "-r", f"{rate / instances:g}", "-rp", "1000", "-nostdin",
+                   "-recv_timeout", str(recv_timeout_ms), "-timeout", f"{int(limit)}s",
+                   "-buff_size", str(4 << 20), "-trace_stat", "-stf", str(part / "stat.csv"),
+                   "-fd", "1", "-trace_rtt", "-rtt_freq",
+                   str(max(1, min(1000, part_calls // 20))), "-trace_err"]
+        if timer_resol_ms is not None:
+            command += ["-timer_resol", str(timer_resol_ms)]
+        commands.append(command)
+        workdirs.append(part)
     started = time.monotonic()
+    procs = [subprocess.Popen(c, cwd=w, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, env=env)
+             for c, w in zip(commands, workdirs, strict=True)]
     try:
-        subprocess.run(command, cwd=workdir, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=limit + 15,
-                       check=False)
+        for proc in procs:
+            proc.wait(timeout=max(1.0, started + limit + 15 - time.monotonic()))
     except subprocess.TimeoutExpired as exc:
         raise HarnessTimeout(f"sipp ran longer than {limit + 15:.0f} s") from exc
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     wall = time.monotonic() - started
-    if not stat.exists():
-        raise HarnessError(f"sipp wrote no statistics: {' '.join(command)}")
-    return _figures(workdir, stat, command, wall)
+    for part, command in zip(workdirs, commands, strict=True):
+        if not (part / "stat.csv").exists():
+            raise HarnessError(f"sipp wrote no statistics: {' '.join(command)}")
+    return _figures(workdirs, commands, wall)
 
 
-def _figures(workdir: Path, stat: Path, command: list[str], wall: float) -> SippRun:
-    with stat.open(newline="") as f:
-        rows = list(csv.reader(f, delimiter=";"))
-    head, last = rows[0], rows[-1]
+def _split_injection(injection: Path, parts: int, workdir: Path) -> list[Path]:
+    """Deal the rows of a SEQUENTIAL injection file into ``parts`` files, round robin."""
+    header, *rows = injection.read_text(encoding="ascii").splitlines(keepends=True)
+    if len(rows) < parts:
+        raise ValueError(f"{len(rows)} injection rows cannot feed {parts} SIPp instances")
+    paths = []
+    for i in range(parts):
+        path = workdir / f"{injection.stem}.{i}{injection.suffix}"
+        path.write_text(header + "".join(rows[i::parts]), encoding="ascii")
+        paths.append(path)
+    return paths
 
-    def value(name: str) -> int:
-        return int(last[head.index(name)])
 
-    elapsed = _seconds(last[head.index("ElapsedTime(C)")]) or wall
-    successful, failed = value("SuccessfulCall(C)"), value("FailedCall(C)")
-    failures = {name: value(f"{name}(C)") for name in _FAILURES if value(f"{name}(C)")}
+def _figures(workdirs: list[Path], commands: list[list[str]], wall: float) -> SippRun:
+    totals: Counter[str] = Counter()
+    elapsed = 0.0
+    for part in workdirs:
+        with (part / "stat.csv").open(newline="") as f:
+            rows = list(csv.reader(f, delimiter=";"))
+        head, last = rows[0], rows[-1]
+        for name in ("SuccessfulCall", "FailedCall", "Retransmissions", "OutOfCallMsgs",
+                     "DeadCallMsgs", *_FAILURES):
+            totals[name] += int(last[head.index(f"{name}(C)")])
+        elapsed = max(elapsed, _seconds(last[head.index("ElapsedTime(C)")]))
+    elapsed = elapsed or wall
+    successful, failed = totals["SuccessfulCall"], totals["FailedCall"]
     rtts = [np.loadtxt(p, delimiter=";", skiprows=1, usecols=1, ndmin=1)
-            for p in workdir.glob("*_rtt.csv")]
+            for part in workdirs for p in part.glob("*_rtt.csv")]
     rtt = np.concatenate(rtts) if rtts else np.empty(0)
-    errors = "".join(p.read_text(errors="replace")[-600:] for p in workdir.glob("*_errors.log"))
+    errors = "".join(p.read_text(errors="replace")[-600:]
+                     for part in workdirs for p in part.glob("*_errors.log"))
     figures = {}
     if rtt.size:
-        figures = {"p50": float(np.percentile(rtt, 50)), "p99": float(np.percentile(rtt, 99)),
-                   "p999": float(np.percentile(rtt, 99.9)), "max": float(rtt.max()),
+        figures = {"p50": round(float(np.percentile(rtt, 50)), 3),
+                   "p99": round(float(np.percentile(rtt, 99)), 3),
+                   "p999": round(float(np.percentile(rtt, 99.9)), 3),
+                   "max": round(float(rtt.max()), 3),
                    "mean": round(float(rtt.mean()), 4), "samples": int(rtt.size)}
     return SippRun(calls=successful + failed, successful=successful, failed=failed,
-                   failures=failures, retransmissions=value("Retransmissions(C)"),
-                   unexpected_messages=value("OutOfCallMsgs(C)") + value("DeadCallMsgs(C)"),
+                   failures={n: totals[n] for n in _FAILURES if totals[n]},
+                   retransmissions=totals["Retransmissions"],
+                   unexpected_messages=totals["OutOfCallMsgs"] + totals["DeadCallMsgs"],
                    elapsed_s=round(elapsed, 3),
                    rate_per_s=round((successful + failed) / elapsed, 1) if elapsed else 0.0,
-                   rtt_ms=figures, command=command, errors_tail=errors[-600:])
+                   rtt_ms=figures, command=commands[0], errors_tail=errors[-600:],
+                   instances=len(workdirs))
 
 
 def _seconds(text: str) -> float:
@@ -183,9 +257,9 @@ def options_ping(target: tuple[str, int], *, source: str = "127.0.0.1",
 class LatencyProbe:
     """Queries at a low, steady rate alongside a load and times each answer to the microsecond.
 
-    SIPp's clock is the kernel's coarse clock (4 ms steps with HZ=250), too coarse for a
-    2 ms target; the probe's requests queue behind the load's, so their response times are
-    the load's. Each answer's Contact is checked against the expected one too.
+    A second opinion beside SIPp's own response times, independent of SIPp's event loop: the
+    probe's requests queue behind the load's in the server, so their response times are the
+    server's under that load. Each answer's Contact is checked against the expected one too.
     """
 
     def __init__(self, target: tuple[str, int], rows: list[QueryRow], *, source: str,

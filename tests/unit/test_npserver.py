@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,7 @@ from sim.routing import PortChange, RoutingCore
 from sip_harness import npserver
 from sip_harness.npfeed import FeedInterpreter
 from sip_harness.npserver import QueryService, parse_address
-from sip_harness.sipmsg import MalformedRequest, parse_request
+from sip_harness.sipmsg import MalformedRequest, parse_everyday, parse_request
 
 CARRIERS = ("bt", "callagenix", "vodafone")
 RNS = {"bt": "D001", "callagenix": "D002", "vodafone": "D003"}
@@ -77,6 +78,25 @@ def test_invite_answers(service: QueryService, uri: str, status: str, contact: s
     assert got["x-cutover-version"] == "0"
     assert ";tag=" in got["to"] and got["call-id"] == "c1"
     assert got["via"].endswith("received=127.0.0.1;rport=5090")
+
+
+@pytest.mark.parametrize("uri", [f"sip:{PORTED}@127.0.0.1;user=phone", "tel:+44-1632-960001",
+                                 "sip:+441632960002@h", "sip:+442079460000@h", "sip:alice@h",
+                                 "im:+441632960001@h"])
+def test_everyday_path_answers_as_the_strict_path(uri: str) -> None:
+    core = make_core()
+    fast, strict = QueryService(core, RNS), QueryService(core, RNS)
+    strict._tag = fast._tag
+    data = request(uri, call="e1").replace(b";rport", b"")
+    assert parse_everyday(data) is not None
+    for change in (None, "bt", "vodafone"):
+        if change is not None:  # a new snapshot: the cached wire answer must follow it
+            core.apply([PortChange(PORTED, change)])
+        for _ in range(2):  # computed, then from the cache
+            with mock.patch.object(npserver, "parse_everyday", lambda data: None):
+                want = strict.answer(data)
+            assert fast.answer(data) == want
+    assert fast.answered == strict.answered
 
 
 def test_options_cancel_and_other_methods(service: QueryService) -> None:

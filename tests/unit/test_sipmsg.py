@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sip_harness.sipmsg import (
     MalformedRequest,
+    echo_headers,
     error_response,
+    parse_everyday,
     parse_request,
     request_number,
     response,
@@ -140,3 +144,78 @@ def test_error_response_needs_the_dialog_headers() -> None:
         parse_request(invite(HEADERS.replace("Call-ID: c1\r\n", "")))
     except MalformedRequest as exc:
         assert error_response(exc, to_tag="t") is None  # no Call-ID: nothing to answer
+
+
+# -- the everyday fast path agrees with the strict parser ---------------------------------------
+
+SIPP_INVITE = (b"INVITE sip:+441632960001@127.0.5.1:5070;user=phone SIP/2.0\r\n"
+               b"Via: SIP/2.0/UDP 127.0.5.2:5090;branch=z9hG4bK-1-1-0\r\n"
+               b"From: <sip:np-query@127.0.5.2:5090>;tag=1q1\r\n"
+               b"To: <sip:+441632960001@127.0.5.1:5070;user=phone>\r\n"
+               b"Call-ID: 1-1@127.0.5.2\r\nCSeq: 1 INVITE\r\n"
+               b"Contact: <sip:np-query@127.0.5.2:5090>\r\nMax-Forwards: 70\r\n"
+               b"Content-Length: 0\r\n\r\n")
+# Header lines a sender might write, well formed or not, to splice into the request.
+VARIANTS = [b"Via: SIP/2.0/UDP p;branch=z9hG4bK9", b"Via: SIP/2.0/UDP h;rport;branch=z9hG4bK8",
+            b"Via:  SIP/2.0/UDP h;branch=z9hG4bK7 ", b"v: SIP/2.0/UDP h;branch=z9hG4bK6",
+            b"Via: TCP h", b"From: <sip:a@h>;tag=2", b"From:", b"To: <sip:b@h>;tag=x",
+            b"To: <sip:b@h> ; TAG=y", b"Call-ID: c9", b"Call-ID:\t c9\t", b"CSeq: 2 OPTIONS",
+            b"CSeq: 99999999999 INVITE", b"CSeq: 1  INVITE", b"Max-Forwards: 256",
+            b"Max-Forwards: 0", b"Max-Forwards: -1", b"Content-Length: 5",
+            b"Content-Length: 00", b"Content-Length: x", b"Contact :<sip:a@h>",
+            b"User-Agent: \xc3\xa9", b" folded", b"\tfolded", b"Bogus", b"X-Other: 1",
+            b"Subject: a: b", b"Via: SIP/2.0/UDP h\rx", b"Via: SIP/2.0/UDP h\nx"]
+
+
+def everyday_mutations() -> st.SearchStrategy[bytes]:
+    """The SIPp request with header lines replaced, added, removed, or bytes flipped."""
+    lines = SIPP_INVITE[:-4].split(b"\r\n")
+
+    def edit(ops: list[tuple[int, int, int]]) -> bytes:
+        out = list(lines)
+        for kind, where, what in ops:
+            i = 1 + where % max(1, len(out) - 1)
+            if kind == 0 and len(out) > 1:
+                out[min(i, len(out) - 1)] = VARIANTS[what % len(VARIANTS)]
+            elif kind == 1:
+                out.insert(i, VARIANTS[what % len(VARIANTS)])
+            elif kind == 2 and len(out) > 1:
+                del out[min(i, len(out) - 1)]
+        return b"\r\n".join(out) + b"\r\n\r\n"
+
+    op = st.tuples(st.integers(0, 2), st.integers(0, 20), st.integers(0, 100))
+    flip = st.tuples(st.integers(0, len(SIPP_INVITE) - 1), st.integers(0, 255)).map(
+        lambda t: SIPP_INVITE[:t[0]] + bytes([t[1]]) + SIPP_INVITE[t[0] + 1:])
+    line = st.sampled_from([b"INVITE tel:+441632960001 SIP/2.0", b"OPTIONS sip:np@h SIP/2.0",
+                            b"INVITE sip:+441632960001@h SIP/2.1", b"INVITE  sip:a@h SIP/2.0",
+                            b"INV\xc3\x89TE sip:a@h SIP/2.0", b"INVITE <sip:a@h> SIP/2.0"])
+    relined = st.tuples(line, st.lists(op, max_size=3).map(edit)).map(
+        lambda t: t[0] + t[1][t[1].index(b"\r\n"):])
+    return st.one_of(st.lists(op, max_size=4).map(edit), flip, relined)
+
+
+def test_everyday_takes_the_sipp_shape_and_leaves_the_rest() -> None:
+    got = parse_everyday(SIPP_INVITE)
+    assert got is not None and got.method == b"INVITE" and got.cseq == b"1 INVITE"
+    for other in (invite("Via: SIP/2.0/UDP p;branch=z9hG4bK2\r\nVia: SIP/2.0/UDP h\r\n"
+                         "From: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c\r\n"
+                         "CSeq: 1 INVITE\r\n"),  # two Vias
+                  SIPP_INVITE.replace(b"Call-ID:", b"i:"),  # a compact form
+                  SIPP_INVITE.replace(b"-1-1-0", b"-1-1-0;rport"),  # rport to fill in
+                  SIPP_INVITE.replace(b"CSeq: 1 INVITE", b"CSeq: 1 ACK")):  # malformed
+        assert parse_everyday(other) is None
+
+
+@settings(max_examples=1500, deadline=None)
+@given(data=everyday_mutations())
+def test_everyday_agrees_with_the_strict_parser(data: bytes) -> None:
+    got = parse_everyday(data)
+    if got is None:
+        return
+    strict = parse_request(data)  # accepted by the fast path: the strict parser accepts it too
+    assert (got.method.decode(), got.uri.decode()) == (strict.method, strict.uri)
+    assert [v.decode() for v in got.vias] == strict.headers["via"]
+    slow = response(strict, 302, "Moved Temporarily", to_tag="t1", extra=["X: 1"])
+    fast = (b"SIP/2.0 302 Moved Temporarily\r\n" + echo_headers(got, b"t1")
+            + b"X: 1\r\nContent-Length: 0\r\n\r\n")
+    assert fast == slow
