@@ -23,6 +23,7 @@ Usage: ``python benchmarks/bench_np_load.py [--rate 20000] [--seconds 10] [--bas
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -43,6 +44,7 @@ from sim.routing import RoutingCore
 from sip_harness import npserver
 from sip_harness.sipp_load import (
     LatencyProbe,
+    cpu_latency_hold,
     fine_clock_library,
     options_ping,
     run_queries,
@@ -171,11 +173,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="SIPp -timer_resol in ms (SIPp's default, 10, batches the calls due)")
     ap.add_argument("--coarse-clock", action="store_true",
                     help="leave SIPp on its coarse clock (4 ms steps here)")
+    ap.add_argument("--let-cpus-sleep", action="store_true",
+                    help="do not hold /dev/cpu_dma_latency at 0 during the run")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     built = build(args, rng)
-    with tempfile.TemporaryDirectory(prefix="np-load-") as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="np-load-"))
+        held = None if args.let_cpus_sleep else stack.enter_context(cpu_latency_hold(0))
         work = Path(tmp)
         args.fine_clock = None if args.coarse_clock else fine_clock_library(work / "clock")
         clock = "coarse" if args.fine_clock is None else "fine"
@@ -213,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                  "changes": len(built["churn"]), "rate": args.rate, "seconds": args.seconds,
                  "server": f"{SERVER[0]}:{SERVER[1]}", "client": f"{CLIENT[0]}:{CLIENT[1]}",
                  "core_build_s": round(built["build_s"], 3), "seed": args.seed,
+                 "cpu_dma_latency_us": held,
                  "sipp": {"instances": args.sipp_instances,
                           "timer_resol_ms": args.sipp_timer_resol, "clock": clock},
                  "latency_note": "latency_ms: SIPp's response times (INVITE to 302) over all "
@@ -220,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
                                  "(benchmarks/sipp/fineclock.c preloaded), 'coarse': SIPp's "
                                  "own CLOCK_MONOTONIC_COARSE, 4 ms steps with HZ=250; "
                                  "probe_latency_ms: a probe querying every 5 ms during the "
-                                 "load, timed to the microsecond"},
+                                 "load, timed to the microsecond; cpu_dma_latency_us: the PM "
+                                 "QoS wake-up limit held during the run (0: idle CPUs poll "
+                                 "instead of halting; null: not held)"},
         "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(),
                     "platform": platform.platform(), "load_average": os.getloadavg()},
         "cutover": figures,

@@ -11,19 +11,22 @@ response times exact to the microsecond.
 from __future__ import annotations
 
 __all__ = ["NP_QUERY_XML", "QueryRow", "SippRun", "LatencyProbe", "write_injection",
-           "run_queries", "options_ping", "fine_clock_library", "FINE_CLOCK_C"]
+           "run_queries", "options_ping", "fine_clock_library", "FINE_CLOCK_C",
+           "cpu_latency_hold"]
 
+import contextlib
 import csv
 import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,6 +225,31 @@ def _seconds(text: str) -> float:
     except ValueError:
         return 0.0
     return h * 3600 + m * 60 + s + micro / 1e6
+
+
+@contextlib.contextmanager
+def cpu_latency_hold(microseconds: int = 0,
+                     device: str = "/dev/cpu_dma_latency") -> Iterator[int | None]:
+    """Hold the kernel's CPU wake-up latency limit (PM QoS) while the block runs.
+
+    Idle CPUs then only enter idle states that wake within ``microseconds``; 0 keeps them
+    polling, as cyclictest and tuned's latency-performance profile do for latency
+    measurements. It matters on a virtual machine whose idle vCPUs halt (cpuidle haltpoll
+    with halt polling off): a halted vCPU waits for the host to run it again, and every
+    query and answer wakes one. The limit is the kernel's for as long as the device stays
+    open, so it ends with the block. Yields the limit held, or None where it cannot be set
+    (no such device, not root): then nothing changed.
+    """
+    try:
+        fd = os.open(device, os.O_WRONLY)
+    except OSError:
+        yield None
+        return
+    try:
+        os.write(fd, struct.pack("=i", microseconds))
+        yield microseconds
+    finally:
+        os.close(fd)
 
 
 def options_ping(target: tuple[str, int], *, source: str = "127.0.0.1",
