@@ -54,6 +54,8 @@ _M64 = (1 << 64) - 1
 _RANGE_TAG = np.uint64(0x5A17_C0DE_0000_0001)  # keeps range entries apart from number entries
 _MAX_CARRIERS = 4094  # carrier indices (and plan codes) fit the tables' 13-bit values
 
+_FEW = 8  # an apply of at most this many changes takes the path without numpy
+
 
 class Scheme(StrEnum):
     """How a call reaches a ported number."""
@@ -428,18 +430,23 @@ class RoutingCore:
                 cars.append(ci)
             if unknown:
                 raise RoutingError(f"port change to unknown carrier {', '.join(sorted(unknown))}")
-            numbers = np.array(nums, dtype=np.int64)
-            bad = (numbers <= 0) | (numbers >= POW10[MAX_DIGITS])
-            if bad.any():
-                raise NumberFormatError(f"{nums[int(np.argmax(bad))]!r} is not an E.164 number")
-            carriers = np.array(cars, dtype=np.int16)
-            holders = self._plan.holder_batch(numbers)
-            if (holders < 0).any():
-                raise UnknownNumberError(int_to_e164(nums[int(np.argmax(holders < 0))]))
-            # The last change to a number wins; earlier ones only enter the history.
-            _, first_from_end = np.unique(numbers[::-1], return_index=True)
-            last = len(numbers) - 1 - first_from_end
-            db = snap._db.with_changes(numbers[last], carriers[last], holders[last])
+            if len(nums) <= _FEW:
+                db = self._with_few(snap._db, nums, cars)
+                carriers: Sequence[int] | np.ndarray = cars
+            else:
+                numbers = np.array(nums, dtype=np.int64)
+                bad = (numbers <= 0) | (numbers >= POW10[MAX_DIGITS])
+                if bad.any():
+                    raise NumberFormatError(
+                        f"{nums[int(np.argmax(bad))]!r} is not an E.164 number")
+                carriers = np.array(cars, dtype=np.int16)
+                holders = self._plan.holder_batch(numbers)
+                if (holders < 0).any():
+                    raise UnknownNumberError(int_to_e164(nums[int(np.argmax(holders < 0))]))
+                # The last change to a number wins; earlier ones only enter the history.
+                _, first_from_end = np.unique(numbers[::-1], return_index=True)
+                last = len(numbers) - 1 - first_from_end
+                db = snap._db.with_changes(numbers[last], carriers[last], holders[last])
             if len(db.overlay) > self.compact_at:
                 db = db.compacted()
             version = snap.version + 1
@@ -448,6 +455,24 @@ class RoutingCore:
             new = self._snapshot_of(version, db)
             self._publish(new)
             return new
+
+    def _with_few(self, db: PortingDatabase, nums: list[int], cars: list[int]
+                  ) -> PortingDatabase:
+        """``apply``'s checks and database for a few changes, without numpy (same results)."""
+        limit = POW10[MAX_DIGITS]
+        for n in nums:
+            if n <= 0 or n >= limit:
+                raise NumberFormatError(f"{n!r} is not an E.164 number")
+        holder_index = self._plan.holder_index
+        holders = [holder_index(n, _digits(n)) for n in nums]
+        for n, h in zip(nums, holders, strict=True):
+            if h < 0:
+                raise UnknownNumberError(int_to_e164(n))
+        # The last change to a number wins; earlier ones only enter the history.
+        last = {n: i for i, n in enumerate(nums)}
+        order = [last[n] for n in sorted(last)]
+        return db.with_few_changes([nums[i] for i in order], [cars[i] for i in order],
+                                   [holders[i] for i in order])
 
     def history(self, number: str | int) -> list[PortChange]:
         """Every change applied to ``number``, oldest first (initial porting not included)."""

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim import routing
 from sim.errors import (
     ConflictingUpdateError,
+    CutoverError,
     NoRouteError,
     NumberFormatError,
     RoutingError,
@@ -427,3 +431,27 @@ def test_batch_agrees_with_single_on_a_larger_plan(ported: list[tuple[int, int]]
         else:
             assert c.serving_carrier(n) == c.carrier_ids[ix]
             assert c.serving_carrier(int_to_e164(n)) == c.carrier_ids[ix]
+
+
+@PROPERTY
+@given(st.lists(st.lists(change, min_size=1, max_size=12), max_size=8),
+       st.lists(change, min_size=1, max_size=4), st.sampled_from(["carrier", "number", "bad"]))
+def test_few_changes_path_agrees_with_the_batch_path(batches: list[list[PortChange]],
+                                                      refused: list[PortChange],
+                                                      why: str) -> None:
+    """Applies of up to routing._FEW changes skip numpy: the same snapshots, history, errors."""
+    few, batch = wide_core(), wide_core()
+    bad = {"carrier": PortChange(ALLOCATED[0], "ee"),
+           "number": PortChange(UNALLOCATED[0], "bt"), "bad": PortChange(-5, "bt")}[why]
+    for changes in [*batches, [*refused, bad]]:
+        outcomes = []
+        for c, limit in ((few, 64), (batch, 0)):
+            with mock.patch.object(routing, "_FEW", limit):
+                try:
+                    snap = c.apply(changes)
+                    outcomes.append((snap.version, snap.content_hash, snap.ported_count))
+                except CutoverError as exc:
+                    outcomes.append((type(exc), str(exc)))
+        assert outcomes[0] == outcomes[1]
+        assert routing_of(few.snapshot) == routing_of(batch.snapshot)
+    assert {n: few.history(n) for n in ALLOCATED} == {n: batch.history(n) for n in ALLOCATED}
