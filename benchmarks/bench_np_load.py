@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
                     routing_numbers=ROUTING_NUMBERS,
                     churn_per_s=len(built["churn"]) / (args.seconds * 0.8),
                     rates=tuple(int(r) for r in args.baseline_ramp.split(",")),
-                    step_seconds=args.baseline_step)
+                    step_seconds=args.baseline_step, sipp_preload=args.fine_clock)
             except (HarnessError, OSError) as exc:  # Asterisk did not start; it is stopped
                 baseline = {"error": str(exc), "queries_per_s": None}
     sipp, server = ours["sipp"], ours["server"]

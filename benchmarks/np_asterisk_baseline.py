@@ -119,7 +119,7 @@ def _sip_port_free() -> None:
 def asterisk_baseline(rows: list[QueryRow], churn: list[str], *, work: Path,
                       routing_numbers: dict[str, str], churn_per_s: float,
                       rates: tuple[int, ...] = RAMP, step_seconds: float = 3.0,
-                      ) -> dict[str, Any]:
+                      sipp_preload: Path | None = None) -> dict[str, Any]:
     """Ramp the same queries and churn against Asterisk; its figures (or why it failed).
 
     The Asterisk started here is stopped before returning, also on failure.
@@ -153,7 +153,7 @@ def asterisk_baseline(rows: list[QueryRow], churn: list[str], *, work: Path,
         cursor = 0
         for i, rate in enumerate(rates):
             step, cursor = _step(running, rows, churn, cursor, inf, work / f"sipp-{i}", rate,
-                                 step_seconds, churn_per_s, routing_numbers)
+                                 step_seconds, churn_per_s, routing_numbers, sipp_preload)
             ramp.append(step)
             if not step["ok"]:
                 break
@@ -178,7 +178,8 @@ def asterisk_baseline(rows: list[QueryRow], churn: list[str], *, work: Path,
 
 def _step(running: Any, rows: list[QueryRow], churn: list[str], cursor: int, inf: Path,
           workdir: Path, rate: int, seconds: float, churn_per_s: float,
-          routing_numbers: dict[str, str]) -> tuple[dict[str, Any], int]:
+          routing_numbers: dict[str, str], preload: Path | None
+          ) -> tuple[dict[str, Any], int]:
     """One ramp step: ``rate`` queries/s for ``seconds`` with the churn; its figures."""
     count = int(churn_per_s * seconds)
     lines = [churn[(cursor + j) % len(churn)] for j in range(count)] if churn else []
@@ -189,7 +190,8 @@ def _step(running: Any, rows: list[QueryRow], churn: list[str], cursor: int, inf
     writer.start()
     # The probe waits as long for an answer as SIPp does (-recv_timeout 2000).
     with LatencyProbe(SIP, rows, source=PROBE, interval=0.02, timeout=2.0) as probe:
-        sipp = run_queries(SIP, inf, workdir=workdir, rate=rate, calls=calls, local=CLIENT)
+        sipp = run_queries(SIP, inf, workdir=workdir, rate=rate, calls=calls, local=CLIENT,
+                           preload=preload)
     writer.join(timeout=30)
     try:
         options_ping(SIP, source=CLIENT[0], timeout=5)

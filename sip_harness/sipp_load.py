@@ -92,9 +92,12 @@ def fine_clock_library(workdir: Path, *, cc: str | None = None) -> Path | None:
         return None
     workdir.mkdir(parents=True, exist_ok=True)
     library = workdir / "fineclock.so"
-    done = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library),
-                           str(FINE_CLOCK_C), "-ldl"], capture_output=True, check=False,
-                          timeout=60)
+    try:
+        done = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library),
+                               str(FINE_CLOCK_C), "-ldl"], capture_output=True, check=False,
+                              timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
     return library if done.returncode == 0 and library.exists() else None
 
 

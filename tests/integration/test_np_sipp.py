@@ -2,9 +2,9 @@
 
 The server runs as a real process on 127.0.5.31:5075 (clear of 127.0.0.1:5060) with the
 uk_gnp_weekend routing state after the cutover, following a FIFO feed of port activations and
-rollbacks while SIPp queries. The queried numbers are not the churned ones, so each 302's
-Contact is checked by SIPp against the routing core's answer: a wrong rn fails the call.
-Correctness only, not speed.
+rollbacks while two SIPp instances query, their clock made precise (fineclock.c). The queried
+numbers are not the churned ones, so each 302's Contact is checked by SIPp against the routing
+core's answer: a wrong rn fails the call. Correctness only, not speed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from sim.cli import parse_instant
 from sim.model import simulate
 from sim.scenario import load_scenario
-from sip_harness.sipp_load import options_ping, run_queries, write_injection
+from sip_harness.sipp_load import fine_clock_library, options_ping, run_queries, write_injection
 
 ROOT = Path(__file__).resolve().parents[2]
 UK = ROOT / "scenarios" / "uk_gnp_weekend.yaml"
@@ -47,6 +47,8 @@ def expected_rows() -> list[tuple[str, str]]:
 
 def test_sipp_checks_every_answer_while_ports_change(sipp: str, tmp_path: Path) -> None:
     rows = expected_rows()
+    clock = fine_clock_library(tmp_path / "clock")
+    assert clock is not None, "no C compiler (cc) to build benchmarks/sipp/fineclock.c"
     inf = tmp_path / "queries.csv"
     write_injection(inf, rows)
     fifo = tmp_path / "feed"
@@ -70,14 +72,17 @@ def test_sipp_checks_every_answer_while_ports_change(sipp: str, tmp_path: Path) 
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
         run = run_queries(SERVER, inf, workdir=tmp_path / "sipp", rate=500, calls=1000,
-                          local=CLIENT, sipp=sipp)
+                          local=CLIENT, sipp=sipp, instances=2, preload=clock,
+                          timer_resol_ms=1)
         writer.join(10)
         after = options_ping(SERVER, source=CLIENT[0])
     finally:
         server.terminate()
         out, err = server.communicate(timeout=15)
     assert run.calls == 1000 and run.failed == 0, (run.failures, run.errors_tail)
-    assert run.successful == 1000
+    assert run.successful == 1000 and run.instances == 2
+    # SIPp's response times come from the precise clock: not whole 4 ms ticks of the coarse one
+    assert run.rtt_ms["samples"] == 1000 and run.rtt_ms["p50"] % 4 != 0
     report = json.loads(out)
     assert report["answered"]["302"] >= 1000 and report["crashed"] == 0
     assert report["changes"] == len(churn) == report["applies"]

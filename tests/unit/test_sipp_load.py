@@ -1,0 +1,48 @@
+"""Load-test helpers (sip_harness.sipp_load) that need no SIPp: injection files, split, clock."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import pytest
+
+from sip_harness.sipp_load import (
+    _split_injection,
+    cpu_latency_hold,
+    fine_clock_library,
+    write_injection,
+)
+
+
+def test_injection_rows_are_dealt_round_robin(tmp_path: Path) -> None:
+    rows = [(f"+4416329600{i:02d}", "D002" if i % 3 else "") for i in range(10)]
+    inf = tmp_path / "q.csv"
+    assert write_injection(inf, rows) == 10
+    parts = _split_injection(inf, 3, tmp_path)
+    texts = [p.read_text().splitlines() for p in parts]
+    assert all(t[0] == "SEQUENTIAL" for t in texts)
+    dealt = [line for t in texts for line in t[1:]]
+    assert sorted(dealt) == sorted(f"{n};{rn};" for n, rn in rows)
+    assert [len(t) - 1 for t in texts] == [4, 3, 3]
+    with pytest.raises(ValueError, match="cannot feed 11"):
+        _split_injection(inf, 11, tmp_path)
+
+
+def test_injection_refuses_a_separator_in_a_field(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="';'"):
+        write_injection(tmp_path / "q.csv", [("+441632960001", "D0;02")])
+
+
+def test_cpu_latency_hold_writes_the_limit_and_lets_go(tmp_path: Path) -> None:
+    device = tmp_path / "cpu_dma_latency"
+    device.write_bytes(b"")
+    with cpu_latency_hold(0, device=str(device)) as held:
+        assert held == 0
+        assert device.read_bytes() == struct.pack("=i", 0)
+    with cpu_latency_hold(0, device=str(tmp_path / "missing")) as held:
+        assert held is None
+
+
+def test_fine_clock_library_needs_a_compiler(tmp_path: Path) -> None:
+    assert fine_clock_library(tmp_path, cc=str(tmp_path / "no-such-cc")) is None
