@@ -17,6 +17,11 @@ rate Asterisk answers without a failure (:mod:`np_asterisk_baseline`); the ratio
 achieved rate (the rate asked of it, so a lower bound of its maximum) over that rate, null when
 Asterisk failed at every step.
 
+The load runs ``--repeat`` times (3), each against a fresh server process: the rate, the
+answers (none failed or wrong) and the changes must hold in every run; the latency figures and
+the p99 target are the median run's (the machine is a 2-vCPU virtual machine shared with SIPp,
+and one run in several can catch the host's noise); every run's figures are listed.
+
 Usage: ``python benchmarks/bench_np_load.py [--rate 20000] [--seconds 10] [--baseline asterisk]``
 """
 
@@ -154,6 +159,35 @@ def cutover_run(args: argparse.Namespace, built: dict[str, Any], work: Path) -> 
             "version_after": int(versions.get("x-cutover-version", -1))}
 
 
+def figures_of(ours: dict[str, Any], clock: str) -> dict[str, Any]:
+    """One run's figures. ``p99_deciding_ms``: SIPp's p99, unless its clock was left coarse
+    (4 ms steps here): then the probe's microsecond p99."""
+    sipp, server = ours["sipp"], ours["server"]
+    rtt = sipp["rtt_ms"]
+    return {
+        "queries_per_s": sipp["rate_per_s"],
+        "calls": sipp["calls"],
+        "failed_or_wrong": sipp["failed"],
+        "failures": sipp["failures"],
+        "retransmissions": sipp["retransmissions"],
+        "sipp_cpu_seconds": sipp["cpu_seconds"],
+        "latency_ms": rtt,
+        "probe_latency_ms": ours["probe"],
+        "p99_deciding_ms": (rtt if clock == "fine" else ours["probe"]).get("p99", 1e9),
+        "changes_applied": server.get("changes", 0),
+        "snapshots_published": server.get("applies", 0),
+        "apply_ms": server.get("apply_ms", {}),
+        "version_after": ours["version_after"],
+        "server": server,
+    }
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run whose deciding p99 is the median (the lower middle for an even count)."""
+    ordered = sorted(runs, key=lambda r: r["p99_deciding_ms"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rate", type=float, default=20_000, help="queries per second (SIPp -r)")
@@ -173,9 +207,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="SIPp -timer_resol in ms (SIPp's default, 10, batches the calls due)")
     ap.add_argument("--coarse-clock", action="store_true",
                     help="leave SIPp on its coarse clock (4 ms steps here)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="load runs (fresh server each); latency is the median run's, rate, "
+                         "answers and changes must hold in every run")
     ap.add_argument("--let-cpus-sleep", action="store_true",
                     help="do not hold /dev/cpu_dma_latency at 0 during the run")
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     built = build(args, rng)
@@ -185,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         args.fine_clock = None if args.coarse_clock else fine_clock_library(work / "clock")
         clock = "coarse" if args.fine_clock is None else "fine"
-        ours = cutover_run(args, built, work / "cutover")
+        runs = [figures_of(cutover_run(args, built, work / f"cutover-{i}"), clock)
+                for i in range(args.repeat)]
         baseline = None
         if args.baseline == "asterisk":
             try:
@@ -197,22 +237,7 @@ def main(argv: list[str] | None = None) -> int:
                     step_seconds=args.baseline_step, sipp_preload=args.fine_clock)
             except (HarnessError, OSError) as exc:  # Asterisk did not start; it is stopped
                 baseline = {"error": str(exc), "queries_per_s": None}
-    sipp, server = ours["sipp"], ours["server"]
-    rtt = sipp["rtt_ms"]
-    figures = {
-        "queries_per_s": sipp["rate_per_s"],
-        "calls": sipp["calls"],
-        "failed_or_wrong": sipp["failed"],
-        "failures": sipp["failures"],
-        "retransmissions": sipp["retransmissions"],
-        "latency_ms": rtt,
-        "probe_latency_ms": ours["probe"],
-        "changes_applied": server.get("changes", 0),
-        "snapshots_published": server.get("applies", 0),
-        "apply_ms": server.get("apply_ms", {}),
-        "version_after": ours["version_after"],
-        "server": server,
-    }
+    figures = median_run(runs)
     doc: dict[str, Any] = {
         "data": {"ported": built["ported"], "ranges": built["ranges"],
                  "carriers": len(CARRIERS), "distinct_queried": len(built["rows"]),
@@ -233,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(),
                     "platform": platform.platform(), "load_average": os.getloadavg()},
         "cutover": figures,
+        "runs": [{"queries_per_s": r["queries_per_s"], "failed_or_wrong": r["failed_or_wrong"],
+                  "changes_applied": r["changes_applied"], "latency_ms": r["latency_ms"],
+                  "probe_latency_ms": r["probe_latency_ms"]} for r in runs],
         "baseline": baseline,
     }
     if baseline is not None:
@@ -240,17 +268,18 @@ def main(argv: list[str] | None = None) -> int:
         base_rate = baseline.get("queries_per_s")
         # and null when cutover itself failed queries (its rate then is no sustained rate)
         doc["ratio_queries_per_s_vs_asterisk"] = (
-            round(sipp["rate_per_s"] / base_rate, 1) if base_rate and not sipp["failed"]
-            else None)
+            round(figures["queries_per_s"] / base_rate, 1)
+            if base_rate and not any(r["failed_or_wrong"] for r in runs) else None)
+    calls = int(args.rate * args.seconds)
     passed = {
-        "queries_per_s": sipp["rate_per_s"] >= TARGETS["queries_per_s"] * 0.99,
-        # SIPp's response times decide, unless its clock was left coarse (4 ms steps here):
-        # then the probe's microsecond timings do.
-        "p99_ms": (rtt.get("p99", 1e9) if clock == "fine" else ours["probe"].get("p99", 1e9))
-        < TARGETS["p99_ms"],
-        "wrong_or_failed": sipp["failed"] == TARGETS["wrong_or_failed"]
-        and sipp["calls"] == int(args.rate * args.seconds),
-        "changes": server.get("changes", 0) >= min(args.changes, TARGETS["changes"]),
+        # rate, answers and changes: in every run; latency: the median run's
+        "queries_per_s": all(r["queries_per_s"] >= TARGETS["queries_per_s"] * 0.99
+                             for r in runs),
+        "p99_ms": figures["p99_deciding_ms"] < TARGETS["p99_ms"],
+        "wrong_or_failed": all(r["failed_or_wrong"] == TARGETS["wrong_or_failed"]
+                               and r["calls"] == calls for r in runs),
+        "changes": all(r["changes_applied"] >= min(args.changes, TARGETS["changes"])
+                       for r in runs),
     }
     doc["targets"], doc["pass"], doc["all_pass"] = TARGETS, passed, all(passed.values())
     doc["total_s"] = round(time.perf_counter() - started, 1)

@@ -18,6 +18,7 @@ import contextlib
 import csv
 import os
 import re
+import resource
 import shutil
 import socket
 import struct
@@ -63,6 +64,7 @@ class SippRun:
     command: list[str] = field(default_factory=list)
     errors_tail: str = ""
     instances: int = 1
+    cpu_seconds: float = 0.0  # user + system time of the SIPp processes
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -151,6 +153,7 @@ def run_queries(target: tuple[str, int], injection: Path, *, workdir: Path, rate
         commands.append(command)
         workdirs.append(part)
     started = time.monotonic()
+    cpu = _children_cpu()
     procs = [subprocess.Popen(c, cwd=w, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, env=env)
              for c, w in zip(commands, workdirs, strict=True)]
@@ -168,7 +171,14 @@ def run_queries(target: tuple[str, int], injection: Path, *, workdir: Path, rate
     for part, command in zip(workdirs, commands, strict=True):
         if not (part / "stat.csv").exists():
             raise HarnessError(f"sipp wrote no statistics: {' '.join(command)}")
-    return _figures(workdirs, commands, wall)
+    run = _figures(workdirs, commands, wall)
+    run.cpu_seconds = round(_children_cpu() - cpu, 3)
+    return run
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _split_injection(injection: Path, parts: int, workdir: Path) -> list[Path]:
