@@ -1,4 +1,7 @@
-"""The number-portability query server: answers, rn/npdi, versions across applies, feeds, fuzz."""
+"""The number-portability query server: answers, rn/npdi, versions across applies, feeds, fuzz.
+
+The answers are sip_harness.npquery's, the socket and the feed sip_harness.npserver's.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.routing import PortChange, RoutingCore
-from sip_harness import npserver
+from sip_harness import npquery, npserver
 from sip_harness.npfeed import FeedInterpreter
-from sip_harness.npserver import QueryService, parse_address
+from sip_harness.npquery import QueryService
+from sip_harness.npserver import parse_address
 from sip_harness.sipmsg import MalformedRequest, parse_everyday, parse_request
 
 CARRIERS = ("bt", "callagenix", "vodafone")
@@ -93,7 +97,7 @@ def test_everyday_path_answers_as_the_strict_path(uri: str) -> None:
         if change is not None:  # a new snapshot: the cached wire answer must follow it
             core.apply([PortChange(PORTED, change)])
         for _ in range(2):  # computed, then from the cache
-            with mock.patch.object(npserver, "parse_everyday", lambda data: None):
+            with mock.patch.object(npquery, "parse_everyday", lambda data: None):
                 want = strict.answer(data)
             assert fast.answer(data) == want
     assert fast.answered == strict.answered
