@@ -12,7 +12,8 @@ __all__ = [
 ]
 
 from sim.regimes import pt, uk, us
-from sim.regimes.base import REJECTION_TEXT, OrderFacts, Regime, days_late
+from sim.regimes.base import REJECTION_TEXT, OrderFacts, Regime
+from sim.regimes.business_calendar import days_late
 
 REGIMES: dict[str, Regime] = {r.name: r for r in (uk.REGIME, pt.REGIME, us.REGIME)}
 

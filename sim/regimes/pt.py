@@ -7,7 +7,8 @@ __all__ = ["lead_time", "REGIME"]
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from sim.regimes.base import BusinessCalendar, Compensation, OrderFacts, Period, PortSlots, Regime
+from sim.regimes.base import Compensation, OrderFacts, PortSlots, Regime
+from sim.regimes.business_calendar import BusinessCalendar, Period
 
 
 def lead_time(facts: OrderFacts) -> int:

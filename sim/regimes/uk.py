@@ -9,7 +9,8 @@ from datetime import time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sim.regimes.base import BusinessCalendar, Compensation, OrderFacts, Period, PortSlots, Regime
+from sim.regimes.base import Compensation, OrderFacts, PortSlots, Regime
+from sim.regimes.business_calendar import BusinessCalendar, Period
 
 
 class LeadTimeRow(NamedTuple):

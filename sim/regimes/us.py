@@ -7,7 +7,8 @@ __all__ = ["FOC_WORKING_DAYS", "PORT_WORKING_DAYS", "lead_time", "REGIME"]
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from sim.regimes.base import BusinessCalendar, Compensation, OrderFacts, Period, PortSlots, Regime
+from sim.regimes.base import Compensation, OrderFacts, PortSlots, Regime
+from sim.regimes.business_calendar import BusinessCalendar, Period
 
 #: "the FOC date arrives about 2 weeks after submission" (Ooma seed).
 FOC_WORKING_DAYS = 10

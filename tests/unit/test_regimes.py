@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sim.regimes import REGIMES, REJECTION_TEXT, OrderFacts, Regime, days_late, get_regime
 from sim.regimes import uk as uk_module
-from sim.regimes.base import Period
+from sim.regimes.business_calendar import Period
 
 LONDON = ZoneInfo("Europe/London")
 LISBON = ZoneInfo("Europe/Lisbon")
