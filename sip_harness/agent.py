@@ -4,7 +4,8 @@ One thread (the pump) creates the Endpoint, owns every pjsua2 object and is the 
 that calls pjsua2: ``uaConfig.threadCnt = 0`` and ``mainThreadOnly = True``, so PJSIP has no
 threads of its own and delivers every callback inside ``libHandleEvents`` on the pump. Other
 threads hand work to the pump (:meth:`SIPAgent._on_pump`) and wait for what they need (an
-arrival, a call state, digits) on one condition, each wait bounded by a timeout.
+arrival, a call state, digits) on one condition, each wait bounded by a timeout: the agent is a
+:class:`~sip_harness.callboard.CallBoard`, which holds that state and the waits.
 
 Lifetimes are explicit: a :class:`_PjCall` is held in ``_calls`` while it lives and deleted on
 the pump once it is disconnected, players and recorders are deleted with their call, and
@@ -35,13 +36,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sim.errors import HarnessError, HarnessTimeout, SIPCallError
 
 from .audio import write_tone_wav
+from .callboard import CallBoard, CallState
 from .invite import Arrival, parse_invite, user_part
 from .pjclasses import PjAccount as _PjAccount
 from .pjclasses import PjCall as _PjCall
@@ -66,39 +67,21 @@ DEFAULT_REJECT = 486
 _PUMP_MS = 5
 _SETTLE = 2.0  # seconds the pump gives hung-up calls to finish before the Endpoint goes
 
-@dataclass
-class _CallState:
-    id: int
-    ua: str
-    state: str = "calling"        # calling, early, confirmed, disconnected
-    status: int | None = None     # last SIP status
-    reason: str = ""
-    digits: str = ""
-    media: bool = False
-    confirmed: bool = False
 
-    def snapshot(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class SIPAgent:
+class SIPAgent(CallBoard):
     """This process's pjsua2 Endpoint and its UAs. Thread-safe; see the module docstring."""
 
     def __init__(self, *, rtp_port: int = 4000, log_level: int = 0) -> None:
+        super().__init__()  # the condition, call states, arrivals, max_live
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
-        self._cond = threading.Condition()
         self._calls: dict[int, Any] = {}          # id -> _PjCall, pump-owned
         self._players: dict[int, list[Any]] = {}  # call id -> players, recorders
         self._dead: list[Any] = []                # disconnected calls to delete on the pump
         self._uas: dict[str, Any] = {}            # name -> _PjAccount, pump-owned
         self._hosts: dict[tuple[str, int], str] = {}
-        self._states: dict[int, _CallState] = {}
-        self._arrivals: list[Arrival] = []
         self._policies: dict[str, str] = {}
         self._ids = itertools.count(1)
-        self._interrupted: str | None = None
         self._stopping = False
-        self.max_live = 0
         self._rtp_port = rtp_port
         self._log_level = log_level
         self._started: Future[None] = Future()
@@ -329,7 +312,7 @@ class SIPAgent:
     def _track(self, call: Any) -> None:
         self._calls[call.cid] = call
         with self._cond:
-            self._states[call.cid] = _CallState(call.cid, call.ua)
+            self._states[call.cid] = CallState(call.cid, call.ua)
             self.max_live = max(self.max_live, len(self._calls))
 
     def answer(self, cid: int, status: int = 200) -> None:
@@ -383,74 +366,6 @@ class SIPAgent:
                                  "the call has ended")
             job(call)
         self._on_pump(run, f"{doing} call {cid}")
-
-    # --- waiting -------------------------------------------------------------------------
-
-    def wait_call(self, cid: int, until: str, timeout: float) -> dict[str, Any]:
-        """Wait until call ``cid`` is ``confirmed`` (answered), ``final`` (answered or ended),
-        ``media`` (audio flowing) or ``disconnected``; return its state as a dict.
-
-        Raises HarnessTimeout when that does not happen in time, and SIPCallError when the call
-        ends first while waiting for ``confirmed`` or ``media``.
-        """
-        def ready() -> dict[str, Any] | None:
-            state = self._states.get(cid)
-            if state is None:
-                raise HarnessError(f"no call {cid} in this agent")
-            done = {"confirmed": state.confirmed, "media": state.media,
-                    "final": state.confirmed or state.state == "disconnected",
-                    "disconnected": state.state == "disconnected"}[until]
-            if done:
-                return state.snapshot()
-            if state.state == "disconnected":
-                raise call_error(state.snapshot(), f"call {cid} ended before it was {until}")
-            return None
-        return self._wait(ready, timeout, f"call {cid} to be {until}")
-
-    def wait_digits(self, cid: int, count: int, timeout: float) -> str:
-        """Wait until call ``cid`` has received ``count`` DTMF digits; return them."""
-        def ready() -> str | None:
-            state = self._states[cid]
-            return state.digits if len(state.digits) >= count else None
-        return self._wait(ready, timeout, f"{count} DTMF digits on call {cid}")
-
-    def call_state(self, cid: int) -> dict[str, Any]:
-        with self._cond:
-            return self._states[cid].snapshot()
-
-    def arrivals(self, **match: str) -> list[dict[str, Any]]:
-        """What arrived so far whose fields equal ``match`` (for example user=, from_user=)."""
-        with self._cond:
-            return [a.as_dict() for a in self._arrivals
-                    if all(getattr(a, k) == v for k, v in match.items())]
-
-    def wait_arrival(self, timeout: float, **match: str) -> dict[str, Any]:
-        """Wait for an arrival whose fields equal ``match``; return it."""
-        def ready() -> dict[str, Any] | None:
-            for a in self._arrivals:
-                if all(getattr(a, k) == v for k, v in match.items()):
-                    return a.as_dict()
-            return None
-        return self._wait(ready, timeout, f"a call arriving with {match}")
-
-    def stats(self) -> dict[str, int]:
-        with self._cond:
-            live = sum(1 for s in self._states.values() if s.state != "disconnected")
-            return {"live": live, "max_live": self.max_live, "calls": len(self._states)}
-
-    def _wait(self, ready: Callable[[], _T | None], timeout: float, what: str) -> _T:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                if self._interrupted is not None:
-                    raise HarnessError(self._interrupted)
-                value = ready()
-                if value is not None:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise HarnessTimeout(f"no {what} within {timeout:.1f} s")
-                self._cond.wait(remaining)
 
     # --- callbacks (pump thread) -----------------------------------------------------------
 
