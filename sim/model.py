@@ -7,7 +7,8 @@ The lifecycle is DOMAIN.md's::
 
 Every change of a number's serving carrier goes through the routing core as one atomic apply;
 activations due at the same instant are published together. Every stochastic choice draws from
-one seeded generator, so the same seed gives the same events, byte for byte.
+one seeded generator, so the same seed gives the same events, byte for byte. The cutover window
+(activation, rollback, re-attempt) is in :mod:`sim.activation`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from .activation import activate
 from .desk import Desk
 from .errors import NumberFormatError
 from .ledger import Instant, Ledger
@@ -37,10 +39,6 @@ from .validation import rejection_reasons
 
 __all__ = ["simulate", "SimulationResult", "CutoverModel"]
 
-#: Minutes the switch-over takes inside the window when no fault says otherwise.
-SWITCH_MINUTES = (2.0, 15.0)
-#: Minutes before a failed activation is detected and rolled back, when the fault is silent.
-DETECT_MINUTES = 30.0
 #: The central database publishes queued changes on this tick (seconds): one snapshot per tick,
 #: however many ports activate in it (bulk provisioning, as NPAC and central databases do).
 PUBLISH_TICK = 60.0
@@ -178,8 +176,16 @@ class CutoverModel:
     def iso(self, s: float) -> str:
         return self.wall(s).isoformat()
 
-    def _until(self, s: float) -> simpy.Timeout:
+    def until(self, s: float) -> simpy.Timeout:
+        """A timeout that ends at simulated second ``s`` (at once if that is past)."""
         return self.env.timeout(max(0.0, s - self.env.now))
+
+    def uniform(self, low: float, high: float) -> float:
+        """``rng.uniform(low, high)``, bit for bit and from the same draw, at a third of the cost.
+
+        numpy's uniform is ``low + (high - low) * next_double``; ``random()`` is that next_double.
+        """
+        return low + (high - low) * self.rng.random()
 
     # -- running --------------------------------------------------------------------------
     def _start_processes(self) -> None:
@@ -275,7 +281,7 @@ class CutoverModel:
         timeline, epoch = self.timeline, self.epoch
         try:
             submitted = order.submitted.timestamp()
-            yield self._until(submitted - epoch)
+            yield self.until(submitted - epoch)
             for n in order.numbers:
                 self.in_flight[n] += 1
             self.emit("submitted", run, "requested", losing=order.losing, gaining=order.gaining,
@@ -288,10 +294,10 @@ class CutoverModel:
                 asked = self.env.now
                 yield slot
                 self.desk_stats[order.losing].record(len(desk.queue), self.env.now - asked)
-                work = self.answer_seconds[order.losing] * _uniform(self.rng, 0.8, 1.2)
+                work = self.answer_seconds[order.losing] * self.uniform(0.8, 1.2)
                 now = self.env.now
                 clock = timeline.clock_start(round(epoch + now)) - epoch
-                yield self._until(max(now, clock) + work)
+                yield self.until(max(now, clock) + work)
             reasons = rejection_reasons(self, run)
             if reasons:
                 self.emit("rejected", run, "rejected", reason=reasons[0],
@@ -302,7 +308,7 @@ class CutoverModel:
             delay = sum(f.days for f in _faults(order, "delay"))
             if delay:
                 # the losing carrier sits on the order past its deadline
-                yield self._until(max(self.env.now, run.deadline_at + delay * 86400.0))
+                yield self.until(max(self.env.now, run.deadline_at + delay * 86400.0))
                 late_answer = True
             for fault in _faults(order, "deny"):
                 self.emit("denied", run, "denied", reason=fault.reason,
@@ -318,62 +324,14 @@ class CutoverModel:
                       window_end=Instant(timeline.window_end(port)),
                       point_of_no_return=Instant(round(epoch + run.no_return_at)),
                       deadline=Instant(deadline), late_answer=late_answer)
-            yield from self._attempts(run)
+            yield from activate(self, run)
+            if order.contract_end is not None or self._temporary_number(order):
+                yield from self._after_port(run)
         except simpy.Interrupt:
             return
         finally:
             for n in order.numbers:
                 self.in_flight[n] -= 1
-
-    def _attempts(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
-        order = run.order
-        while True:
-            run.attempt += 1
-            yield self._until(run.port_at or 0.0)
-            window_start = self.env.now
-            self.emit("activating", run, "activating", attempt=run.attempt)
-            self._interrupt(order.numbers, True)
-            switch = failure = None
-            if order.faults:  # most orders have none: skip the searches
-                switch = next((f.minutes for f in _faults(order, "interruption")
-                               if f.attempt == run.attempt), None)
-                failure = next((f for f in _faults(order, "activation_failure")
-                                if f.attempt == run.attempt), None)
-            if switch is None:
-                switch = _uniform(self.rng, *SWITCH_MINUTES)
-            if failure is None:
-                yield self.env.timeout(switch * 60.0)
-                yield self.publish(order.numbers, order.gaining, "activation")
-                self._interrupt(order.numbers, False)
-                self._interruption(run, window_start, "cutover")
-                lag = self.switchboard.copy_lag(order)
-                if lag:
-                    yield self.env.timeout(lag * 60.0)
-                run.active_at = self.env.now
-                late = self._days_late(run.deadline_at or 0.0, self.env.now)
-                self.emit("active", run, "active", attempt=run.attempt, days_late=late)
-                if order.contract_end is not None or self._temporary_number(order):
-                    yield from self._after_port(run)
-                return
-            # the routing copies are updated, but the gaining side does not take the calls
-            yield self.env.timeout(switch * 60.0)
-            yield self.publish(order.numbers, order.gaining, "activation")
-            yield self.env.timeout((failure.minutes or DETECT_MINUTES) * 60.0)
-            self.emit("activation_failed", run, "activating", attempt=run.attempt,
-                      fault=failure.reason or "gaining carrier did not terminate calls")
-            yield self.publish(order.numbers, order.losing, "rollback")
-            self._interrupt(order.numbers, False)
-            self._interruption(run, window_start, "failed activation")
-            self.emit("rolled_back", run, "rolled_back", attempt=run.attempt)
-            retry = self.timeline.schedule_port(
-                round(self.epoch + window_start + order.reattempt_days * 86400.0))
-            run.port_at = retry - self.epoch
-            self.emit("reattempt_scheduled", run, "accepted", port_date=Instant(retry))
-
-    def _days_late(self, deadline: float, done: float) -> int:
-        # regime.days_late on the two instants as written (whole seconds), without datetimes
-        late = round(self.epoch + done) - round(self.epoch + deadline)
-        return max(0, late // 86400)
 
     def _temporary_number(self, order: PortOrder) -> str | None:
         return self.scenario.customer(order.customer).temporary_number
@@ -386,13 +344,13 @@ class CutoverModel:
             self.emit("temporary_number_released", run, None, temporary=temporary)
         if order.contract_end is None:
             return
-        yield self._until(self.sim_time(order.contract_end))
+        yield self.until(self.sim_time(order.contract_end))
         self.emit("quarantine", run, "quarantine")
         self.quarantined.update(order.numbers)
         for n in order.numbers:
             self.status[n] = "quarantine"
         back = self.regime.quarantine_ends(order.contract_end)
-        yield self._until(self.sim_time(back))
+        yield self.until(self.sim_time(back))
         by_holder: dict[str, list[str]] = {}
         for n in order.numbers:
             by_holder.setdefault(self.holder_of[n], []).append(n)
@@ -403,24 +361,9 @@ class CutoverModel:
             self.status[n] = "lost"  # back in the range holder's pool: nobody answers it
         self.emit("returned", run, "returned")
 
-    def _interrupt(self, numbers: tuple[str, ...], on: bool) -> None:
-        for n in numbers:
-            if on:
-                self.status[n] = "interrupted"
-            elif self.status.get(n) == "interrupted":
-                del self.status[n]
-
-    def _interruption(self, run: PortRun, start: float, cause: str) -> None:
-        minutes = (self.env.now - start) / 60.0
-        run.interruptions.append(minutes)
-        epoch = self.epoch
-        self.emit("interruption", run, None, start=Instant(round(epoch + start)),
-                  end=Instant(round(epoch + self.env.now)), minutes=round(minutes, 3),
-                  cause=cause)
-
     # -- faults from outside the order -------------------------------------------------------
     def _withdraw(self, run: PortRun, at: float) -> Generator[simpy.Event, Any, None]:
-        yield self._until(at)
+        yield self.until(at)
         if run.state in ("rejected", "denied", "cancelled", "lost", "active", "quarantine",
                          "returned"):
             return
@@ -433,7 +376,7 @@ class CutoverModel:
         self.emit("withdrawn", run, "cancelled")
 
     def _cancel_old_service(self, run: PortRun, at: float) -> Generator[simpy.Event, Any, None]:
-        yield self._until(at)
+        yield self.until(at)
         self.emit("service_cancelled", run, None, carrier=run.order.losing)
         if run.state in ("active", "quarantine", "returned", "rejected", "denied", "cancelled"):
             return
@@ -446,7 +389,7 @@ class CutoverModel:
 
     def _outage(self, carrier: str, start: datetime, minutes: float
                 ) -> Generator[simpy.Event, Any, None]:
-        yield self._until(self.sim_time(start))
+        yield self.until(self.sim_time(start))
         self.down.add(carrier)
         yield self.env.timeout(minutes * 60.0)
         self.down.discard(carrier)
@@ -480,14 +423,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _uniform(rng: np.random.Generator, low: float, high: float) -> float:
-    """``rng.uniform(low, high)``, bit for bit and from the same draw, at a third of the cost.
-
-    numpy's uniform is ``low + (high - low) * next_double``; ``random()`` is that next_double.
-    """
-    return low + (high - low) * rng.random()
 
 
 def _faults(order: PortOrder, kind: str) -> tuple[Fault, ...]:
