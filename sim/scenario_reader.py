@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, date, datetime, tzinfo
+from datetime import datetime
 from typing import Any
 
-from .errors import NumberFormatError, ScenarioIssue
 from .scenario import (
     FAULT_KINDS,
     Carrier,
@@ -22,180 +20,23 @@ from .scenario import (
     Scenario,
     Traffic,
 )
+from .scenario_fields import REQUIRED, FieldReader, key_path
 from .yaml_source import YamlSource
 
 __all__ = ["Reader"]
 
 _PREFIX = re.compile(r"^\+[1-9]\d{0,14}$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_MISSING = object()
-
-_KEYS = {
-    "": {"name", "description", "regime", "seed", "start", "horizon", "routing", "carriers",
-         "interconnects", "ranges", "customers", "port_orders", "traffic", "checkpoints"},
-    "carrier": {"id", "name", "routing_number", "desk", "outages", "copy_lag_minutes"},
-    "desk": {"capacity", "answer_hours"},
-    "outage": {"start", "minutes"},
-    "range": {"prefix", "holder"},
-    "customer": {"id", "name", "account", "pin", "pvc", "address", "carrier", "numbers",
-                 "authorised_signers", "reseller", "pending_order", "contract_restriction",
-                 "inactive_since", "temporary_number", "voicemail"},
-    "mailbox": {"box", "number"},
-    "block": {"first", "count"},
-    "order": {"id", "customer", "numbers", "losing", "gaining", "submitted", "requested_date",
-              "request", "faults", "contract_end", "reattempt_days"},
-    "request": {"account", "name", "address", "pin", "pvc", "loa", "service_type"},
-    "loa": {"complete", "signed", "signer"},
-    "fault": {"kind", "attempt", "minutes", "days", "at", "reason", "number"},
-    "traffic": {"calls_per_number_per_hour", "origins"},
-    "checkpoint": {"name", "at"},
-}
 _SCHEMES = ("onward", "direct")
 _SERVICE_TYPES = ("fixed", "mobile", "nomadic", "non_geographic")
 
 
-class Reader:
+class Reader(FieldReader):
     """Turns a YamlSource into a Scenario, or collects issues (``self.issues``) trying."""
 
     def __init__(self, source: YamlSource):
-        self.src = source
-        self.issues: list[ScenarioIssue] = []
-        self.country = "GB"
-        self.tz: tzinfo = UTC
-        self.carrier_ids: set[str] = set()
+        super().__init__(source)
         self.ddi_customers: set[str] = set()
 
-    # -- primitives --------------------------------------------------------------------------
-    def err(self, path: str, message: str) -> None:
-        self.issues.append(ScenarioIssue(path or "(top)", message, self.src.line(path)))
-
-    def mapping(self, value: Any, path: str, kind: str) -> dict[str, Any] | None:
-        if not isinstance(value, dict):
-            self.err(path, f"expected a mapping, got {_type(value)}")
-            return None
-        for key in value:
-            if key not in _KEYS[kind]:
-                allowed = ", ".join(sorted(_KEYS[kind]))
-                self.err(_join(path, str(key)), f"unknown key {key!r} (allowed: {allowed})")
-        return value
-
-    def seq(self, value: Any, path: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.err(path, f"expected a list, got {_type(value)}")
-            return []
-        return value
-
-    def get(self, d: dict[str, Any], key: str, path: str, conv: Callable[[Any, str], Any],
-            default: Any = _MISSING) -> Any:
-        p = _join(path, key)
-        if key not in d or d[key] is None:
-            if default is _MISSING:
-                self.err(p, "required key is missing")
-                return None
-            return default
-        return conv(d[key], p)
-
-    def text(self, v: Any, p: str) -> str | None:
-        if isinstance(v, bool) or not isinstance(v, (str, int)):
-            self.err(p, f"expected text, got {_type(v)}")
-            return None
-        return str(v)
-
-    def ident(self, v: Any, p: str) -> str | None:
-        s = self.text(v, p)
-        if s is not None and not _ID.match(s):
-            self.err(p, f"{s!r} is not a valid id (letters, digits, '_', '-', '.')")
-            return None
-        return s
-
-    def integer(self, v: Any, p: str) -> int | None:
-        if isinstance(v, bool) or not isinstance(v, int):
-            self.err(p, f"expected an integer, got {_type(v)}")
-            return None
-        return v
-
-    def positive(self, v: Any, p: str) -> float | None:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-            self.err(p, f"expected a positive number, got {v!r}")
-            return None
-        return float(v)
-
-    def non_negative(self, v: Any, p: str) -> float | None:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            self.err(p, f"expected a number >= 0, got {v!r}")
-            return None
-        return float(v)
-
-    def boolean(self, v: Any, p: str) -> bool | None:
-        if not isinstance(v, bool):
-            self.err(p, f"expected true or false, got {_type(v)}")
-            return None
-        return v
-
-    def time(self, v: Any, p: str) -> datetime | None:
-        """ISO-8601 instant; without an offset it is local time of the regime's timezone."""
-        if isinstance(v, datetime):
-            t = v
-        elif isinstance(v, date):
-            t = datetime(v.year, v.month, v.day)
-        elif isinstance(v, str):
-            try:
-                t = datetime.fromisoformat(v.replace("Z", "+00:00"))
-            except ValueError:
-                self.err(p, f"{v!r} is not an ISO-8601 time (e.g. 2026-11-23T10:00:00+00:00)")
-                return None
-        else:
-            self.err(p, f"expected a time, got {_type(v)}")
-            return None
-        if t.tzinfo is None:
-            t = t.replace(tzinfo=self.tz)
-        return t.astimezone(UTC)
-
-    def number(self, v: Any, p: str) -> str | None:
-        from .numbering import normalise
-
-        if not isinstance(v, str):
-            self.err(p, f"expected a phone number as quoted text, got {_type(v)}")
-            return None
-        try:
-            return normalise(v, country=self.country)
-        except NumberFormatError as exc:
-            self.err(p, str(exc))
-            return None
-
-    def carrier_ref(self, v: Any, p: str) -> str | None:
-        s = self.text(v, p)
-        if s is not None and s not in self.carrier_ids:
-            known = ", ".join(sorted(self.carrier_ids)) or "none"
-            self.err(p, f"unknown carrier {s!r} (known: {known})")
-            return None
-        return s
-
-    def numbers(self, v: Any, p: str) -> tuple[tuple[str, ...], bool]:
-        """A list of numbers and DDI blocks ``{first, count}``; returns (numbers, has_block)."""
-        out: list[str] = []
-        block = False
-        for i, item in enumerate(self.seq(v, p)):
-            ip = f"{p}[{i}]"
-            if isinstance(item, dict):
-                d = self.mapping(item, ip, "block")
-                first = self.get(d or {}, "first", ip, self.number)
-                count = self.get(d or {}, "count", ip, self.integer)
-                if count is not None and not 1 <= count <= 100_000:
-                    self.err(_join(ip, "count"), f"a block holds 1 to 100000 numbers, not {count}")
-                elif first is not None and count is not None:
-                    base = int(first[1:])
-                    out.extend(f"+{base + k}" for k in range(count))
-                    block = True
-            else:
-                n = self.number(item, ip)
-                if n is not None:
-                    out.append(n)
-        return tuple(out), block
-
-    # -- stages ------------------------------------------------------------------------------
     def scenario(self, name_default: str) -> Scenario | None:
         top = self.mapping(self.src.data, "", "")
         if top is None:
@@ -259,16 +100,16 @@ class Reader:
                 continue
             cid = self.get(d, "id", p, self.ident)
             if cid in self.carrier_ids:
-                self.err(_join(p, "id"), f"duplicate carrier id {cid!r}")
+                self.err(key_path(p, "id"), f"duplicate carrier id {cid!r}")
             elif cid:
                 self.carrier_ids.add(cid)
-            desk = self.mapping(d.get("desk") or {}, _join(p, "desk"), "desk") or {}
+            desk = self.mapping(d.get("desk") or {}, key_path(p, "desk"), "desk") or {}
             outages = []
-            for j, o in enumerate(self.seq(d.get("outages"), _join(p, "outages"))):
+            for j, o in enumerate(self.seq(d.get("outages"), key_path(p, "outages"))):
                 op = f"{p}.outages[{j}]"
                 od = self.mapping(o, op, "outage") or {}
                 ostart = self.get(od, "start", op, self.time)
-                self._within(ostart, _join(op, "start"), start, horizon)
+                self._within(ostart, key_path(op, "start"), start, horizon)
                 minutes = self.get(od, "minutes", op, self.positive)
                 if ostart and minutes:
                     outages.append(Outage(ostart, minutes))
@@ -277,9 +118,9 @@ class Reader:
                     id=cid,
                     name=self.get(d, "name", p, self.text, cid),
                     routing_number=self.get(d, "routing_number", p, self.text, f"D{i + 1:03d}"),
-                    desk_capacity=int(self.get(desk, "capacity", _join(p, "desk"),
+                    desk_capacity=int(self.get(desk, "capacity", key_path(p, "desk"),
                                                self.positive, 4) or 4),
-                    answer_hours=self.get(desk, "answer_hours", _join(p, "desk"),
+                    answer_hours=self.get(desk, "answer_hours", key_path(p, "desk"),
                                           self.positive, 8.0) or 8.0,
                     outages=tuple(outages),
                     copy_lag_minutes=self.get(d, "copy_lag_minutes", p, self.non_negative, 0.0),
@@ -316,9 +157,10 @@ class Reader:
             if prefix.startswith("00"):
                 prefix = "+" + prefix[2:]
             if not _PREFIX.match(prefix):
-                self.err(_join(p, "prefix"), f"{prefix!r} is not an E.164 prefix like '+44163296'")
+                self.err(key_path(p, "prefix"),
+                         f"{prefix!r} is not an E.164 prefix like '+44163296'")
             elif prefix in seen:
-                self.err(_join(p, "prefix"), f"{prefix} is already allocated in {seen[prefix]}")
+                self.err(key_path(p, "prefix"), f"{prefix} is already allocated in {seen[prefix]}")
             elif holder:
                 seen[prefix] = p
                 out.append(NumberRange(prefix, holder))
@@ -333,41 +175,42 @@ class Reader:
             if d is None:
                 continue
             cid = self.get(d, "id", p, self.ident)
-            numbers, block = self.numbers(d.get("numbers"), _join(p, "numbers"))
+            numbers, block = self.numbers(d.get("numbers"), key_path(p, "numbers"))
             if block:
                 self.ddi_customers.add(str(cid))
             if not numbers and "numbers" in d:
-                self.err(_join(p, "numbers"), "a customer needs at least one number")
+                self.err(key_path(p, "numbers"), "a customer needs at least one number")
             elif "numbers" not in d:
-                self.err(_join(p, "numbers"), "required key is missing")
+                self.err(key_path(p, "numbers"), "required key is missing")
             for n in numbers:
                 if n in owner:
-                    self.err(_join(p, "numbers"), f"{n} already belongs to customer {owner[n]!r}")
+                    self.err(key_path(p, "numbers"),
+                             f"{n} already belongs to customer {owner[n]!r}")
                 owner[n] = str(cid)
                 if ranges and range_holder(n, ranges) is None:
-                    self.err(_join(p, "numbers"), f"{n} is not in any allocated range")
+                    self.err(key_path(p, "numbers"), f"{n} is not in any allocated range")
             holder = range_holder(numbers[0], ranges) if numbers and ranges else None
             carrier = self.get(d, "carrier", p, self.carrier_ref, holder)
             mailboxes = []
-            for j, m in enumerate(self.seq(d.get("voicemail"), _join(p, "voicemail"))):
+            for j, m in enumerate(self.seq(d.get("voicemail"), key_path(p, "voicemail"))):
                 mp = f"{p}.voicemail[{j}]"
                 md = self.mapping(m, mp, "mailbox") or {}
                 box = self.get(md, "box", mp, self.text)
                 num = self.get(md, "number", mp, self.number)
                 if num and num not in numbers:
-                    self.err(_join(mp, "number"), f"{num} is not one of the customer's numbers")
+                    self.err(key_path(mp, "number"), f"{num} is not one of the customer's numbers")
                 if box and num:
                     mailboxes.append(Mailbox(box, num))
             name = self.get(d, "name", p, self.text)
             reseller = self.get(d, "reseller", p, self.text, None)
-            signers = tuple(self.get(d, "authorised_signers", p, self._texts, ()) or ())
+            signers = tuple(self.get(d, "authorised_signers", p, self.texts, ()) or ())
             if not signers:
                 signers = tuple(s for s in (reseller or name,) if s)
             pvc = self.get(d, "pvc", p, self.text, None)
             if pvc is not None and not re.fullmatch(r"\d{12}", pvc):
-                self.err(_join(p, "pvc"), f"a PVC has 12 digits, not {pvc!r}")
+                self.err(key_path(p, "pvc"), f"a PVC has 12 digits, not {pvc!r}")
             if cid in out:
-                self.err(_join(p, "id"), f"duplicate customer id {cid!r}")
+                self.err(key_path(p, "id"), f"duplicate customer id {cid!r}")
             if cid and name and carrier and numbers:
                 out[cid] = Customer(
                     id=cid, name=name, account=self.get(d, "account", p, self.text, "") or "",
@@ -383,9 +226,6 @@ class Reader:
                 )
         return out
 
-    def _texts(self, v: Any, p: str) -> tuple[str, ...]:
-        return tuple(s for i, x in enumerate(self.seq(v, p)) if (s := self.text(x, f"{p}[{i}]")))
-
     def _orders(self, raw: Any, customers: dict[str, Customer], start: datetime | None,
                 horizon: datetime | None) -> tuple[PortOrder, ...]:
         out: list[PortOrder] = []
@@ -397,38 +237,38 @@ class Reader:
                 continue
             oid = self.get(d, "id", p, self.ident)
             if oid in ids:
-                self.err(_join(p, "id"), f"duplicate port order id {oid!r}")
+                self.err(key_path(p, "id"), f"duplicate port order id {oid!r}")
             ids.add(str(oid))
             cid = self.get(d, "customer", p, self.text)
             cust = customers.get(cid) if cid else None
             if cid and cust is None:
                 known = ", ".join(customers) or "none"
-                self.err(_join(p, "customer"), f"unknown customer {cid!r} (known: {known})")
+                self.err(key_path(p, "customer"), f"unknown customer {cid!r} (known: {known})")
             if "numbers" in d:
-                numbers, ddi = self.numbers(d["numbers"], _join(p, "numbers"))
+                numbers, ddi = self.numbers(d["numbers"], key_path(p, "numbers"))
             else:
                 numbers, ddi = (cust.numbers if cust else ()), cid in self.ddi_customers
             if cust:
                 for n in numbers:
                     if n not in cust.numbers:
-                        self.err(_join(p, "numbers"), f"{n} is not a number of customer {cid!r}")
+                        self.err(key_path(p, "numbers"), f"{n} is not a number of customer {cid!r}")
             losing = self.get(d, "losing", p, self.carrier_ref, cust.carrier if cust else None)
             gaining = self.get(d, "gaining", p, self.carrier_ref)
             if losing and gaining and losing == gaining:
-                self.err(_join(p, "gaining"), "gaining carrier is the losing carrier")
+                self.err(key_path(p, "gaining"), "gaining carrier is the losing carrier")
             if cust and losing and losing != cust.carrier:
-                self.err(_join(p, "losing"), f"customer {cid!r} is served by {cust.carrier!r}, "
+                self.err(key_path(p, "losing"), f"customer {cid!r} is served by {cust.carrier!r}, "
                          f"not {losing!r}")
             submitted = self.get(d, "submitted", p, self.time)
-            self._within(submitted, _join(p, "submitted"), start, horizon)
+            self._within(submitted, key_path(p, "submitted"), start, horizon)
             requested = self.get(d, "requested_date", p, self.time, None)
             if submitted and requested and requested < submitted:
-                self.err(_join(p, "requested_date"), "requested date is before submission")
+                self.err(key_path(p, "requested_date"), "requested date is before submission")
             contract_end = self.get(d, "contract_end", p, self.time, None)
             if submitted and contract_end and contract_end <= submitted:
-                self.err(_join(p, "contract_end"), "contract end is not after submission")
-            request = self._request(d.get("request"), _join(p, "request"), cust)
-            faults = self._faults(d.get("faults"), _join(p, "faults"), submitted, horizon,
+                self.err(key_path(p, "contract_end"), "contract end is not after submission")
+            request = self._request(d.get("request"), key_path(p, "request"), cust)
+            faults = self._faults(d.get("faults"), key_path(p, "faults"), submitted, horizon,
                                   numbers)
             reattempt = self.get(d, "reattempt_days", p, self.integer, 7)
             if oid and cust and losing and gaining and submitted and request and numbers:
@@ -458,10 +298,10 @@ class Reader:
         d = self.mapping(raw if raw is not None else {}, p, "request")
         if d is None or cust is None:
             return None
-        loa = self.mapping(d.get("loa") or {}, _join(p, "loa"), "loa") or {}
+        loa = self.mapping(d.get("loa") or {}, key_path(p, "loa"), "loa") or {}
         service = self.get(d, "service_type", p, self.text, None)
         if service is not None and service not in _SERVICE_TYPES:
-            self.err(_join(p, "service_type"), f"unknown service type {service!r} "
+            self.err(key_path(p, "service_type"), f"unknown service type {service!r} "
                      f"({', '.join(_SERVICE_TYPES)})")
         return Request(
             account=self.get(d, "account", p, self.text, cust.account),
@@ -469,9 +309,9 @@ class Reader:
             address=self.get(d, "address", p, self.text, cust.address),
             pin=self.get(d, "pin", p, self.text, cust.pin),
             pvc=self.get(d, "pvc", p, self.text, cust.pvc),
-            loa_complete=self.get(loa, "complete", _join(p, "loa"), self.boolean, True),
-            loa_signed=self.get(loa, "signed", _join(p, "loa"), self.boolean, True),
-            signer=self.get(loa, "signer", _join(p, "loa"), self.text,
+            loa_complete=self.get(loa, "complete", key_path(p, "loa"), self.boolean, True),
+            loa_signed=self.get(loa, "signed", key_path(p, "loa"), self.boolean, True),
+            signer=self.get(loa, "signer", key_path(p, "loa"), self.text,
                             cust.authorised_signers[0] if cust.authorised_signers else None),
             service_type=service,
         )
@@ -486,25 +326,25 @@ class Reader:
                 continue
             kind = self.get(d, "kind", fp, self.text)
             if kind is not None and kind not in FAULT_KINDS:
-                self.err(_join(fp, "kind"), f"unknown fault {kind!r} "
+                self.err(key_path(fp, "kind"), f"unknown fault {kind!r} "
                          f"(known: {', '.join(FAULT_KINDS)})")
                 continue
             needs_at = kind in ("withdraw", "cancel_old_service")
-            at = self.get(d, "at", fp, self.time, _MISSING if needs_at else None)
+            at = self.get(d, "at", fp, self.time, REQUIRED if needs_at else None)
             if at and submitted and horizon and not submitted <= at <= horizon:
-                self.err(_join(fp, "at"), f"{at.isoformat()} is outside submission..horizon")
+                self.err(key_path(fp, "at"), f"{at.isoformat()} is outside submission..horizon")
             minutes = self.get(d, "minutes", fp, self.non_negative,
-                               _MISSING if kind == "interruption" else 0.0)
-            days = self.get(d, "days", fp, self.integer, _MISSING if kind == "delay" else 0)
+                               REQUIRED if kind == "interruption" else 0.0)
+            days = self.get(d, "days", fp, self.integer, REQUIRED if kind == "delay" else 0)
             number = self.get(d, "number", fp, self.number, None)
             if number and number not in numbers:
-                self.err(_join(fp, "number"), f"{number} is not in this port order")
+                self.err(key_path(fp, "number"), f"{number} is not in this port order")
             if kind:
                 out.append(Fault(
                     kind=kind, attempt=self.get(d, "attempt", fp, self.integer, 1) or 1,
                     minutes=minutes or 0.0, days=days or 0, at=at,
                     reason=self.get(d, "reason", fp, self.text,
-                                    _MISSING if kind == "deny" else "") or "",
+                                    REQUIRED if kind == "deny" else "") or "",
                     number=number,
                 ))
         return tuple(out)
@@ -526,30 +366,18 @@ class Reader:
             d = self.mapping(item, p, "checkpoint") or {}
             name = self.get(d, "name", p, self.ident)
             at = self.get(d, "at", p, self.time)
-            self._within(at, _join(p, "at"), start, horizon)
+            self._within(at, key_path(p, "at"), start, horizon)
             if name in {c.name for c in out}:
-                self.err(_join(p, "name"), f"duplicate checkpoint {name!r}")
+                self.err(key_path(p, "name"), f"duplicate checkpoint {name!r}")
             elif name and at:
                 out.append(Checkpoint(name, at))
         return tuple(out)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _type(v: Any) -> str:
-    if v is None:
-        return "nothing"
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "an integer",
-            float: "a number"}.get(type(v), type(v).__name__)
 
 
 def _default_scheme(regime: str | None) -> str:
     # UK fixed and non-geographic numbers are onward-routed; PT uses a central reference
     # entity (all-call query), and so does the US (NPAC / LRN dips).
     return "onward" if regime == "uk" else "direct"
-
 
 
 def range_holder(number: str, ranges: tuple[NumberRange, ...]) -> str | None:
