@@ -88,6 +88,9 @@ _ACK_FILTER = ((_BPF_LD_W_ABS, 0, 0, 8),
                (_BPF_RET_K, 0, 0, 0),
                (_BPF_RET_K, 0, 0, 0xFFFFFFFF))
 _SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)
+# Python's socket module does not name it; Linux's value (asm-generic/socket.h).
+_SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE",
+                          33 if sys.platform.startswith("linux") else None)
 
 
 def _drop_acks_in_kernel(sock: socket.socket) -> bool:
@@ -120,7 +123,7 @@ class QueryServer:
         try:
             # A deep receive queue rides out a stall (an apply, another process on the CPU)
             # without dropping queries. Beyond net.core.rmem_max only with CAP_NET_ADMIN.
-            for option in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+            for option in (_SO_RCVBUFFORCE, socket.SO_RCVBUF):
                 if option is not None:
                     try:
                         sock.setsockopt(socket.SOL_SOCKET, option, _RCVBUF)
