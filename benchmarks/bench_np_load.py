@@ -17,7 +17,7 @@ rate Asterisk answers without a failure (:mod:`np_asterisk_baseline`); the ratio
 achieved rate (the rate asked of it, so a lower bound of its maximum) over that rate, null when
 Asterisk failed at every step.
 
-The load runs ``--repeat`` times (3), each against a fresh server process: the rate, the
+The load runs ``--repeat`` times (5), each against a fresh server process: the rate, the
 answers (none failed or wrong) and the changes must hold in every run; the latency figures and
 the p99 target are the median run's (the machine is a 2-vCPU virtual machine shared with SIPp,
 and one run in several can catch the host's noise); every run's figures are listed.
@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from bench_routing import CARRIERS, make_data
 from np_asterisk_baseline import RAMP, asterisk_baseline
+from np_echo import echo_responder
 
 from sim.errors import HarnessError
 from sim.routing import RoutingCore
@@ -159,6 +160,27 @@ def cutover_run(args: argparse.Namespace, built: dict[str, Any], work: Path) -> 
             "version_after": int(versions.get("x-cutover-version", -1))}
 
 
+def floor_run(args: argparse.Namespace, built: dict[str, Any], work: Path) -> dict[str, Any]:
+    """The same SIPp load against :func:`np_echo.echo_responder` (no churn): SIPp's floor."""
+    work.mkdir(parents=True, exist_ok=True)
+    inf = work / "queries.csv"
+    write_injection(inf, built["rows"])
+    child = mp.get_context("fork").Process(target=echo_responder,
+                                           args=(built["rows"], SERVER), daemon=True)
+    child.start()
+    try:
+        options_ping(SERVER, source=CLIENT[0], timeout=30)
+        sipp = run_queries(SERVER, inf, workdir=work / "sipp", rate=args.rate,
+                           calls=int(args.rate * args.seconds), local=CLIENT,
+                           instances=args.sipp_instances, preload=args.fine_clock,
+                           timer_resol_ms=args.sipp_timer_resol)
+    finally:
+        child.kill()
+        child.join(timeout=30)
+    return {"queries_per_s": sipp.rate_per_s, "failed_or_wrong": sipp.failed,
+            "latency_ms": sipp.rtt_ms}
+
+
 def figures_of(ours: dict[str, Any], clock: str) -> dict[str, Any]:
     """One run's figures. ``p99_deciding_ms``: SIPp's p99, unless its clock was left coarse
     (4 ms steps here): then the probe's microsecond p99."""
@@ -207,9 +229,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="SIPp -timer_resol in ms (SIPp's default, 10, batches the calls due)")
     ap.add_argument("--coarse-clock", action="store_true",
                     help="leave SIPp on its coarse clock (4 ms steps here)")
-    ap.add_argument("--repeat", type=int, default=3,
+    ap.add_argument("--repeat", type=int, default=5,
                     help="load runs (fresh server each); latency is the median run's, rate, "
                          "answers and changes must hold in every run")
+    ap.add_argument("--no-floor", action="store_true",
+                    help="skip the run against a do-nothing responder (SIPp's own floor)")
     ap.add_argument("--let-cpus-sleep", action="store_true",
                     help="do not hold /dev/cpu_dma_latency at 0 during the run")
     args = ap.parse_args(argv)
@@ -226,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         clock = "coarse" if args.fine_clock is None else "fine"
         runs = [figures_of(cutover_run(args, built, work / f"cutover-{i}"), clock)
                 for i in range(args.repeat)]
+        floor = None if args.no_floor else floor_run(args, built, work / "floor")
         baseline = None
         if args.baseline == "asterisk":
             try:
@@ -254,13 +279,17 @@ def main(argv: list[str] | None = None) -> int:
                                  "probe_latency_ms: a probe querying every 5 ms during the "
                                  "load, timed to the microsecond; cpu_dma_latency_us: the PM "
                                  "QoS wake-up limit held during the run (0: idle CPUs poll "
-                                 "instead of halting; null: not held)"},
+                                 "instead of halting; null: not held); sipp_floor: the same "
+                                 "SIPp load against a responder answering from a pre-built "
+                                 "table (benchmarks/np_echo.py), what SIPp and the machine "
+                                 "add by themselves"},
         "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count(),
                     "platform": platform.platform(), "load_average": os.getloadavg()},
         "cutover": figures,
         "runs": [{"queries_per_s": r["queries_per_s"], "failed_or_wrong": r["failed_or_wrong"],
                   "changes_applied": r["changes_applied"], "latency_ms": r["latency_ms"],
                   "probe_latency_ms": r["probe_latency_ms"]} for r in runs],
+        "sipp_floor": floor,
         "baseline": baseline,
     }
     if baseline is not None:
