@@ -11,7 +11,7 @@ response times exact to the microsecond.
 from __future__ import annotations
 
 __all__ = ["NP_QUERY_XML", "QueryRow", "SippRun", "LatencyProbe", "write_injection",
-           "run_queries", "options_ping", "fine_clock_library", "FINE_CLOCK_C",
+           "run_queries", "rtt_every", "options_ping", "fine_clock_library", "FINE_CLOCK_C",
            "cpu_latency_hold"]
 
 import contextlib
@@ -146,8 +146,8 @@ def run_queries(target: tuple[str, int], injection: Path, *, workdir: Path, rate
                    "-r", f"{rate / instances:g}", "-rp", "1000", "-nostdin",
                    "-recv_timeout", str(recv_timeout_ms), "-timeout", f"{int(limit)}s",
                    "-buff_size", str(4 << 20), "-trace_stat", "-stf", str(part / "stat.csv"),
-                   "-fd", "1", "-trace_rtt", "-rtt_freq",
-                   str(max(1, min(1000, part_calls // 20))), "-trace_err"]
+                   "-fd", "1", "-trace_rtt", "-rtt_freq", str(rtt_every(part_calls)),
+                   "-trace_err"]
         if timer_resol_ms is not None:
             command += ["-timer_resol", str(timer_resol_ms)]
         commands.append(command)
@@ -179,6 +179,18 @@ def run_queries(target: tuple[str, int], injection: Path, *, workdir: Path, rate
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def rtt_every(calls: int) -> int:
+    """SIPp's ``-rtt_freq`` for ``calls`` calls: it writes response times in batches of this
+    many and drops a last, partial batch, so a divisor of ``calls`` keeps every one. The
+    largest divisor up to 1000 (or ``calls // 20``, for short runs); 1000 when no divisor
+    above 50 exists (a short tail then goes unrecorded: the figures count their samples)."""
+    cap = max(1, min(1000, calls // 20))
+    for every in range(cap, 0, -1):
+        if calls % every == 0:
+            return every if every > 50 or every == cap else cap
+    return cap
 
 
 def _split_injection(injection: Path, parts: int, workdir: Path) -> list[Path]:

@@ -11,6 +11,7 @@ from sip_harness.sipp_load import (
     _split_injection,
     cpu_latency_hold,
     fine_clock_library,
+    rtt_every,
     write_injection,
 )
 
@@ -46,3 +47,14 @@ def test_cpu_latency_hold_writes_the_limit_and_lets_go(tmp_path: Path) -> None:
 
 def test_fine_clock_library_needs_a_compiler(tmp_path: Path) -> None:
     assert fine_clock_library(tmp_path, cc=str(tmp_path / "no-such-cc")) is None
+
+
+@pytest.mark.parametrize(("calls", "every"), [
+    (50_000, 1000),  # the usual: 1000 divides it
+    (66_667, 409),   # a third of 200k: the largest divisor up to 1000
+    (500, 25),       # a short run: a twentieth
+    (99_991, 1000),  # prime: no useful divisor, the tail goes unrecorded
+    (7, 1),          # tiny
+])
+def test_rtt_batches_divide_the_calls_when_they_can(calls: int, every: int) -> None:
+    assert rtt_every(calls) == every
