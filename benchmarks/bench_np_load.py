@@ -50,6 +50,7 @@ from sim.routing import RoutingCore
 from sip_harness import npserver
 from sip_harness.sipp_load import (
     LatencyProbe,
+    SippRun,
     cpu_latency_hold,
     fine_clock_library,
     options_ping,
@@ -129,6 +130,14 @@ def feed_writer(fifo: Path, lines: list[str], seconds: float, delay: float) -> t
     return thread
 
 
+def sipp_load(args: argparse.Namespace, inf: Path, work: Path) -> SippRun:
+    """The load: ``--rate`` queries/s for ``--seconds`` from the injection file ``inf``."""
+    return run_queries(SERVER, inf, workdir=work / "sipp", rate=args.rate,
+                       calls=int(args.rate * args.seconds), local=CLIENT,
+                       instances=args.sipp_instances, preload=args.fine_clock,
+                       timer_resol_ms=args.sipp_timer_resol)
+
+
 def cutover_run(args: argparse.Namespace, built: dict[str, Any], work: Path) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     inf = work / "queries.csv"
@@ -136,7 +145,6 @@ def cutover_run(args: argparse.Namespace, built: dict[str, Any], work: Path) -> 
     fifo = work / "feed.fifo"
     os.mkfifo(fifo)
     report_path = work / "server.json"
-    calls = int(args.rate * args.seconds)
     ctx = mp.get_context("fork")
     child = ctx.Process(target=_serve_child, args=(built["core"], str(fifo),
                                                    args.seconds + 40.0, str(report_path)))
@@ -146,9 +154,7 @@ def cutover_run(args: argparse.Namespace, built: dict[str, Any], work: Path) -> 
         # The churn starts a little after SIPp and ends before it does.
         writer = feed_writer(fifo, built["churn"], args.seconds * 0.8, 0.1 * args.seconds)
         with LatencyProbe(SERVER, built["rows"], source=PROBE) as probe:
-            sipp = run_queries(SERVER, inf, workdir=work / "sipp", rate=args.rate, calls=calls,
-                               local=CLIENT, instances=args.sipp_instances,
-                               preload=args.fine_clock, timer_resol_ms=args.sipp_timer_resol)
+            sipp = sipp_load(args, inf, work)
         writer.join(timeout=30)
         versions = options_ping(SERVER, source=CLIENT[0])
     finally:
@@ -170,10 +176,7 @@ def floor_run(args: argparse.Namespace, built: dict[str, Any], work: Path) -> di
     child.start()
     try:
         options_ping(SERVER, source=CLIENT[0], timeout=30)
-        sipp = run_queries(SERVER, inf, workdir=work / "sipp", rate=args.rate,
-                           calls=int(args.rate * args.seconds), local=CLIENT,
-                           instances=args.sipp_instances, preload=args.fine_clock,
-                           timer_resol_ms=args.sipp_timer_resol)
+        sipp = sipp_load(args, inf, work)
     finally:
         child.kill()
         child.join(timeout=30)

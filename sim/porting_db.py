@@ -41,9 +41,9 @@ def entry_hashes(keys: np.ndarray, salts: np.ndarray) -> np.ndarray:
 
 def entry_hash(key: int, salt: int) -> int:
     """:func:`entry_hashes` of one entry, in Python integers (the same value)."""
-    z = ((key & _M64) ^ salt) + 0x9E3779B97F4A7C15 & _M64
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9 & _M64
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EB & _M64
+    z = (((key & _M64) ^ salt) + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
     return z ^ (z >> 31)
 
 

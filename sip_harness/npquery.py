@@ -74,8 +74,9 @@ class QueryService:
         # self._cached_version; see the module docstring.
         self._cache: dict[str, _Routed] = {}
         self._cached_version = core.version
-        # Request-URI as received -> its cache key (a fact of the URI, not of a version).
-        self._keys: dict[bytes, str] = {}
+        # Request-URI as received -> (as text, the number it names): facts of the URI, not
+        # of a version.
+        self._keys: dict[bytes, tuple[str, str | None]] = {}
         self._version_line = b""
         self._version_of_line = -1
 
@@ -122,14 +123,13 @@ class QueryService:
             else:
                 self.answered[400] += 1
             return reply
-        snap = self.core.snapshot  # the one read of the current snapshot: all below uses it
+        snap = self._snapshot()  # the one read of the current snapshot: all below uses it
         version = f"{VERSION_HEADER}: {snap.version}"
         method = req.method
         if method == "INVITE":
-            if snap.version != self._cached_version:  # published without forget(): start over
-                self._cache.clear()
-                self._cached_version = snap.version
-            status, reason, lines, _, _ = self._cached_query(snap, req.uri)
+            number = request_number(req.uri)
+            routed = self._cache.get(number or req.uri) or self._route(snap, req.uri, number)
+            status, reason, lines = routed.status, routed.reason, routed.lines
             extra = [*lines, version]
         elif method == "OPTIONS":
             status, reason, extra = 200, "OK", [_ALLOW, version]
@@ -143,39 +143,41 @@ class QueryService:
     def _answer_everyday(self, request: Everyday) -> bytes:
         """:meth:`_answer` for an INVITE :func:`parse_everyday` read: the same bytes, built
         from the raw header values and the cached answer's wire form."""
-        snap = self.core.snapshot
+        snap = self._snapshot()
         version = snap.version
-        if version != self._cached_version:
-            self._cache.clear()
-            self._cached_version = version
         if version != self._version_of_line:
             self._version_line = f"{VERSION_HEADER}: {version}\r\n".encode()
             self._version_of_line = version
-        key = self._keys.get(request.uri)
-        if key is None:
+        known = self._keys.get(request.uri)
+        if known is None:
             if len(self._keys) >= _CACHE_MAX:
                 self._keys.clear()
             uri = request.uri.decode("ascii")
-            key = self._keys[request.uri] = request_number(uri) or uri
-        routed = self._cache.get(key)
-        if routed is None:
-            routed = self._cached_query(snap, request.uri.decode("ascii"))
+            known = self._keys[request.uri] = (uri, request_number(uri))
+        uri, number = known
+        routed = self._cache.get(number or uri) or self._route(snap, uri, number)
         self.answered[routed.status] += 1
         return b"".join((routed.status_line, echo_headers(request, self._to_tag().encode()),
                          routed.wire, self._version_line, b"Content-Length: 0\r\n\r\n"))
 
-    def _cached_query(self, snap: RoutingSnapshot, uri: str) -> _Routed:
-        number = request_number(uri)
-        key = uri if number is None else number
-        cached = self._cache.get(key)
-        if cached is None:
-            if len(self._cache) >= _CACHE_MAX:
-                self._cache.clear()
-            status, reason, lines = self._query(snap, uri, number)
-            cached = self._cache[key] = _Routed(
-                status, reason, tuple(lines), f"SIP/2.0 {status} {reason}\r\n".encode(),
-                "".join(f"{line}\r\n" for line in lines).encode())
-        return cached
+    def _snapshot(self) -> RoutingSnapshot:
+        """The current snapshot, the answer cache moved to it: a version published without
+        :meth:`forget` (the simulation followed, a change made elsewhere) empties the cache."""
+        snap = self.core.snapshot
+        if snap.version != self._cached_version:
+            self._cache.clear()
+            self._cached_version = snap.version
+        return snap
+
+    def _route(self, snap: RoutingSnapshot, uri: str, number: str | None) -> _Routed:
+        """Work out the answer for ``uri`` (naming ``number``) and cache it for ``snap``."""
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        status, reason, lines = self._query(snap, uri, number)
+        routed = self._cache[number or uri] = _Routed(
+            status, reason, tuple(lines), f"SIP/2.0 {status} {reason}\r\n".encode(),
+            "".join(f"{line}\r\n" for line in lines).encode())
+        return routed
 
     def _query(self, snap: RoutingSnapshot, uri: str, number: str | None
                ) -> tuple[int, str, list[str]]:

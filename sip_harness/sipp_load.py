@@ -187,10 +187,8 @@ def rtt_every(calls: int) -> int:
     largest divisor up to 1000 (or ``calls // 20``, for short runs); 1000 when no divisor
     above 50 exists (a short tail then goes unrecorded: the figures count their samples)."""
     cap = max(1, min(1000, calls // 20))
-    for every in range(cap, 0, -1):
-        if calls % every == 0:
-            return every if every > 50 or every == cap else cap
-    return cap
+    every = next(d for d in range(cap, 0, -1) if calls % d == 0)
+    return every if every > 50 or every == cap else cap
 
 
 def _split_injection(injection: Path, parts: int, workdir: Path) -> list[Path]:
