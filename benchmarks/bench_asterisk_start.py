@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sip_harness.backends import RootfsBackend
-from sip_harness.rootfs import build_rootfs, ensure_rootfs, remove_tree
+from sip_harness.asterisk.backends import RootfsBackend
+from sip_harness.asterisk.rootfs import build_rootfs, ensure_rootfs, remove_tree
 
 CONFIG = {
     "pjsip.conf": "[udp]\ntype = transport\nprotocol = udp\nbind = 127.0.0.1:5060\n",

@@ -47,8 +47,8 @@ from np_echo import echo_responder
 
 from sim.errors import HarnessError
 from sim.routing import RoutingCore
-from sip_harness import npserver
-from sip_harness.sipp_load import (
+from sip_harness.npserver import server as npserver
+from sip_harness.npserver.sipp_load import (
     LatencyProbe,
     SippRun,
     cpu_latency_hold,

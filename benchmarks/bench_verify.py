@@ -19,7 +19,9 @@ import time
 from pathlib import Path
 
 from sim.scenario import load_scenario
-from sip_harness import asterisk, control, suite
+from sip_harness.asterisk import live as control
+from sip_harness.asterisk import runner as asterisk
+from sip_harness.verify import runner as suite
 
 
 def scenario_text(numbers: int) -> str:

@@ -35,9 +35,9 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import HarnessError
-from sip_harness.ami import AMIError
-from sip_harness.backends import RootfsBackend
-from sip_harness.sipp_load import (
+from sip_harness.ami.client import AMIError
+from sip_harness.asterisk.backends import RootfsBackend
+from sip_harness.npserver.sipp_load import (
     LatencyProbe,
     QueryRow,
     options_ping,
@@ -102,7 +102,7 @@ HOW = ("dialplan: GotoIf(DB_EXISTS(np/NUMBER)) then Transfer(PJSIP/sip:NUMBER;rn
 
 def _config() -> dict[str, str]:
     """CONFIG plus the base modules.conf with app_transfer (Transfer) added to its list."""
-    from sip_harness.instance import base_config_dir
+    from sip_harness.asterisk.running import base_config_dir
 
     modules = (base_config_dir() / "modules.conf").read_text()
     return {**CONFIG, "modules.conf": modules + "\nload => app_transfer.so\n"}

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from sim.errors import HarnessError
-from sip_harness import asterisk
-from sip_harness.backends import RootfsBackend
-from sip_harness.rootfs import default_rootfs_path, privilege_mode, read_marker
+from sip_harness.asterisk import runner as asterisk
+from sip_harness.asterisk.backends import RootfsBackend
+from sip_harness.asterisk.rootfs import default_rootfs_path, privilege_mode, read_marker
 
 # A stand-in for confgen's output: one UDP transport on loopback, a tester identified by its
 # address, Playback on 100, nothing else (so any other number gets 404).

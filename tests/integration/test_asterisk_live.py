@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from sim.errors import HarnessError
-from sip_harness import asterisk, backends
-from sip_harness.backends import RootfsBackend
+from sip_harness.asterisk import backends
+from sip_harness.asterisk import runner as asterisk
+from sip_harness.asterisk.backends import RootfsBackend
 
 # Fixtures from conftest.py: live_asterisk (the session's Asterisk, a LiveAsterisk),
 # sip_invite (a tiny UDP SIP client), stand_in (the stand-in config files).

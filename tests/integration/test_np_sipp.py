@@ -16,10 +16,15 @@ import sys
 import threading
 from pathlib import Path
 
-from sim.cli import parse_instant
+from cutover.cli.options import parse_instant
 from sim.model import simulate
 from sim.scenario import load_scenario
-from sip_harness.sipp_load import fine_clock_library, options_ping, run_queries, write_injection
+from sip_harness.npserver.sipp_load import (
+    fine_clock_library,
+    options_ping,
+    run_queries,
+    write_injection,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 UK = ROOT / "scenarios" / "uk_gnp_weekend.yaml"
@@ -56,7 +61,7 @@ def test_sipp_checks_every_answer_while_ports_change(sipp: str, tmp_path: Path) 
     churn = [json.dumps({"number": f"+4477009009{i:02d}", "carrier": c})
              for i in range(50) for c in ("callagenix", "vodafone")]
     server = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "serve", str(UK), "--sip", f"{SERVER[0]}:{SERVER[1]}",
+        [sys.executable, "-m", "cutover", "serve", str(UK), "--sip", f"{SERVER[0]}:{SERVER[1]}",
          "--at", AT, "--follow", str(fifo), "--duration", "30"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -19,10 +19,11 @@ from typing import Any
 
 import pytest
 
-from sim.cli import main
+from cutover.cli.app import main
 from sim.scenario import load_scenario
-from sip_harness import asterisk, control
-from sip_harness.confgen import hosted_phones
+from sip_harness.asterisk import live as control
+from sip_harness.asterisk import runner as asterisk
+from sip_harness.config.render import hosted_phones
 from sip_harness.topology import carrier_addresses
 
 from .sip_trunks import Arrival, TrunkListeners

@@ -21,8 +21,9 @@ from typing import Any
 
 import pytest
 
-from sim.cli import main
-from sip_harness import asterisk, control
+from cutover.cli.app import main
+from sip_harness.asterisk import live as control
+from sip_harness.asterisk import runner as asterisk
 
 ROOT = Path(__file__).resolve().parents[2]
 UK = str(ROOT / "scenarios" / "uk_gnp_weekend.yaml")
@@ -112,7 +113,7 @@ def test_ngn_rollback_passes_at_every_checkpoint(verify_state: Any, tmp_path: Pa
 def test_the_misconfigured_number_fails_naming_what_was_expected(
         verify_state: Any, tmp_path: Path) -> None:
     # a real subprocess: the exit code and the output a CI job sees
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "verify", BROKEN,
+    proc = subprocess.run([sys.executable, "-m", "cutover", "verify", BROKEN,
                            "--checkpoint", "after_cutover"], capture_output=True, text=True,
                           timeout=120, env={**os.environ, "COLUMNS": "160"}, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr

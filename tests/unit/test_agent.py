@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.errors import HarnessError, HarnessTimeout, SIPCallError
-from sip_harness.agent import (
+from sip_harness.agents.agent import (
     ERROR_MAP,
     PJ_ETIMEDOUT,
     PJ_ETOOMANY,
@@ -20,7 +20,7 @@ from sip_harness.agent import (
     translate_error,
     write_tone_wav,
 )
-from sip_harness.audio import ToneListener, tone_blocks
+from sip_harness.agents.audio import ToneListener, tone_blocks
 
 
 class FakePjError(Exception):

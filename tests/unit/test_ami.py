@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 from sim.errors import AMIError, HarnessError, HarnessTimeout
-from sip_harness.ami import ERROR_MAP, AMIClient, MailboxCount, translate_error
-from sip_harness.ami_testing import DISCONNECT, SILENCE, FakeAMI
+from sip_harness.ami.client import ERROR_MAP, AMIClient, MailboxCount, translate_error
+from sip_harness.ami.testing import DISCONNECT, SILENCE, FakeAMI
 
 FAMILY, KEY = "cutover-ported", "+441632960001"
 

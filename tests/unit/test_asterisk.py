@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from sim.errors import HarnessError
-from sip_harness import asterisk
-from sip_harness.instance import (
+from sip_harness import REPOSITORY
+from sip_harness.asterisk import runner as asterisk
+from sip_harness.asterisk.rootfs import MARKER, read_marker
+from sip_harness.asterisk.running import (
     RunningAsterisk,
     base_config,
     check_ports_free,
@@ -18,7 +20,6 @@ from sip_harness.instance import (
     new_secret,
     wait_ready,
 )
-from sip_harness.rootfs import MARKER, read_marker
 
 
 def test_manager_conf_gets_this_runs_secret_and_loopback_only() -> None:
@@ -32,7 +33,7 @@ def test_manager_conf_gets_this_runs_secret_and_loopback_only() -> None:
 
 
 def test_no_fixed_password_in_the_base_config() -> None:
-    directory = Path(asterisk.__file__).resolve().parents[1] / "asterisk_conf"
+    directory = REPOSITORY / "asterisk_conf"
     for path in directory.iterdir():
         for line in path.read_text().splitlines():
             if line.strip().startswith("secret"):

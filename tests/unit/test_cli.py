@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from cutover.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
 UK = str(ROOT / "scenarios" / "uk_gnp_weekend.yaml")
@@ -85,7 +85,7 @@ def test_run_writes_the_three_outputs(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_run_as_a_real_process(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "run", UK, "--out", str(tmp_path), "--json"],
+        [sys.executable, "-m", "cutover", "run", UK, "--out", str(tmp_path), "--json"],
         capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path, check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["calls"]["offered"] > 0

@@ -1,7 +1,7 @@
-"""Tests for sim.cli that need no model: arguments, exit codes, error lines, time parsing.
+"""Tests for cutover.cli.app that need no model: arguments, exit codes, error lines, time parsing.
 
-Where a command needs a scenario, a stand-in ``sim.scenario`` (and ``sim.model``) module is put
-in ``sys.modules`` so that only the CLI's own wiring is under test.
+Where a command needs a scenario, a stand-in ``sim.scenario`` (and ``sim.model``) package is put in
+``sys.modules`` so that only the CLI's own wiring is under test.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from sim import cli
+from cutover.cli import app as cli
+from cutover.cli.options import parse_instant
 from sim.errors import (
     AMIError,
     HarnessError,
@@ -27,6 +28,7 @@ from sim.errors import (
     ScenarioIssue,
     UnknownNumberError,
 )
+from sim.scenario import Scenario
 
 START = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -42,6 +44,10 @@ class FakeScenario:
     country: str = "GB"
     port_orders: tuple[str, ...] = ("P1", "P2")
     checkpoints: tuple[Any, ...] = field(default=())
+    source: str = "fake.yaml"
+    # the real scenario's rules for instants and checkpoints
+    instant = Scenario.instant
+    checkpoint = Scenario.checkpoint
 
 
 @pytest.fixture
@@ -86,7 +92,7 @@ def fake_loader(monkeypatch: pytest.MonkeyPatch) -> list[BaseException]:
     ],
 )
 def test_parse_instant(text: str, expected: datetime) -> None:
-    parsed = cli.parse_instant(text)
+    parsed = parse_instant(text)
     assert parsed == expected
     assert parsed.utcoffset() == expected.utcoffset()
 
@@ -94,7 +100,7 @@ def test_parse_instant(text: str, expected: datetime) -> None:
 @pytest.mark.parametrize("text", ["yesterday", "", "2026-13-01", "28/11/2026 06:00"])
 def test_parse_instant_refuses_non_iso_text(text: str) -> None:
     with pytest.raises(ValueError):
-        cli.parse_instant(text)
+        parse_instant(text)
 
 
 def test_help_exits_zero_and_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
@@ -244,7 +250,7 @@ class FakeRoute:
 
 @pytest.fixture
 def fake_model(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Stand-in sim.model and sim.numbering; records the simulate() call."""
+    """Stand-in sim.model.simulation and sim.numbering; records the simulate() call."""
     calls: dict[str, Any] = {}
 
     class Routing:
@@ -344,7 +350,7 @@ def test_run_defaults_to_out_scenario_name(
 def test_a_real_process_exits_2_with_one_line(tmp_path: Path) -> None:
     missing = tmp_path / "nope.yaml"
     done = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "validate", str(missing)],
+        [sys.executable, "-m", "cutover", "validate", str(missing)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from cutover.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
 UK = str(ROOT / "scenarios" / "uk_gnp_weekend.yaml")
@@ -66,7 +66,7 @@ def test_serve_follows_the_simulation_through_the_cutover() -> None:
     """A real process: from 23:00 the night before, at 10 simulated hours per second, the
     answer for the ported number changes at the cutover, with a newer version."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim.cli", "serve", UK, "--sip", "127.0.5.21:5074",
+        [sys.executable, "-m", "cutover", "serve", UK, "--sip", "127.0.5.21:5074",
          "--at", "2026-11-27T23:00Z", "--follow", "scenario", "--speed", "36000",
          "--duration", "8"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True)

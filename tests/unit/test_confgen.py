@@ -19,7 +19,8 @@ from sim.errors import HarnessError
 from sim.model import simulate
 from sim.routing import RoutingCore
 from sim.scenario import Scenario, load_scenario, scenario_from_text
-from sip_harness.confgen import (
+from sip_harness.config.dialplan import RING_SECONDS
+from sip_harness.config.render import (
     CONFIG_FILES,
     RoutingView,
     astdb_diff,
@@ -30,7 +31,6 @@ from sip_harness.confgen import (
     render,
     routing_view,
 )
-from sip_harness.dialplan import RING_SECONDS
 from sip_harness.topology import carrier_addresses
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,7 +9,7 @@ import pytest
 
 from sim.errors import AMIError, BadInputError
 from sim.scenario import load_scenario
-from sip_harness import control
+from sip_harness.asterisk import live as control
 
 UK = Path(__file__).resolve().parents[2] / "scenarios" / "uk_gnp_weekend.yaml"
 
@@ -58,7 +58,7 @@ def test_change_puts_and_deletes_to_reach_the_target() -> None:
     (None, None, datetime(2026, 11, 23, tzinfo=UTC)),
 ])
 def test_resolve_instant(at: datetime | None, checkpoint: str | None, expected: datetime) -> None:
-    assert control.resolve_instant(load_scenario(UK), at=at, checkpoint=checkpoint) == expected
+    assert load_scenario(UK).instant(at=at, checkpoint=checkpoint) == expected
 
 
 @pytest.mark.parametrize(("at", "checkpoint", "message"), [
@@ -69,4 +69,4 @@ def test_resolve_instant(at: datetime | None, checkpoint: str | None, expected: 
 def test_resolve_instant_refuses(at: datetime | None, checkpoint: str | None,
                                  message: str) -> None:
     with pytest.raises(BadInputError, match=message):
-        control.resolve_instant(load_scenario(UK), at=at, checkpoint=checkpoint)
+        load_scenario(UK).instant(at=at, checkpoint=checkpoint)

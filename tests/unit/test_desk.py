@@ -1,4 +1,5 @@
-"""sim.desk: the porting desk grants places exactly as simpy.Resource does, event for event."""
+"""sim.model.desk: the porting desk grants places exactly as simpy.Resource does, event for
+event."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 import simpy
 
-from sim.desk import Desk
+from sim.model.desk import Desk
 
 
 def play(make: Callable[[simpy.Environment, int], Any], seed: int) -> list[tuple[Any, ...]]:

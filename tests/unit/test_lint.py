@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("command", [
-    [sys.executable, "-m", "ruff", "check", "sim", "sip_harness", "tests", "benchmarks"],
-    [sys.executable, "-m", "mypy", "sim", "sip_harness"],
+    [sys.executable, "-m", "ruff", "check", "cutover", "sim", "sip_harness", "tests", "benchmarks"],
+    [sys.executable, "-m", "mypy", "cutover", "sim", "sip_harness"],
 ], ids=["ruff", "mypy"])
 def test_clean(command: list[str]) -> None:
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,

@@ -1,6 +1,7 @@
 """The number-portability query server: answers, rn/npdi, versions across applies, feeds, fuzz.
 
-The answers are sip_harness.npquery's, the socket and the feed sip_harness.npserver's.
+The answers are sip_harness.npserver.answers's, the socket and the feed
+sip_harness.npserver.server's.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.routing import PortChange, RoutingCore
-from sip_harness import npquery, npserver
-from sip_harness.npfeed import FeedInterpreter
-from sip_harness.npquery import QueryService
-from sip_harness.npserver import parse_address
-from sip_harness.sipmsg import MalformedRequest, parse_everyday, parse_request
+from sip_harness.npserver import answers as npquery
+from sip_harness.npserver import server as npserver
+from sip_harness.npserver.answers import QueryService
+from sip_harness.npserver.feed import FeedInterpreter
+from sip_harness.npserver.server import parse_address
+from sip_harness.sip_message import MalformedRequest, parse_everyday, parse_request
 
 CARRIERS = ("bt", "callagenix", "vodafone")
 RNS = {"bt": "D001", "callagenix": "D002", "vodafone": "D003"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.porting_db import NOT_PORTED, PortingDatabase, carrier_salts
+from sim.routing.porting_db import NOT_PORTED, PortingDatabase, carrier_salts
 
 SALTS = carrier_salts(["bt", "vodafone", "ee"])
 HOLDER = 0  # every number below belongs to bt's range

@@ -1,4 +1,4 @@
-"""Tests for sim.report: events.jsonl, summary.json, timeline.png and the summary table."""
+"""Tests for sim.report.outputs: events.jsonl, summary.json, timeline.png and the summary table."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from sim import report
+from sim.report import outputs as report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

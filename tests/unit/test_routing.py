@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import routing
 from sim.errors import (
     ConflictingUpdateError,
     CutoverError,
@@ -18,7 +17,6 @@ from sim.errors import (
     RoutingError,
     UnknownNumberError,
 )
-from sim.number_table import NumberTable
 from sim.routing import (
     PortChange,
     Route,
@@ -28,6 +26,8 @@ from sim.routing import (
     e164_to_int,
     int_to_e164,
 )
+from sim.routing import core as routing
+from sim.routing.number_table import NumberTable
 
 CARRIERS = ["bt", "callagenix", "vodafone"]
 INTERCONNECTS = [("vodafone", "bt"), ("bt", "callagenix"), ("vodafone", "callagenix")]

@@ -1,4 +1,4 @@
-"""The strict SIP request parser and the response builder (sip_harness.sipmsg)."""
+"""The strict SIP request parser and the response builder (sip_harness.sip_message)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sip_harness.sipmsg import (
+from sip_harness.sip_message import (
     MalformedRequest,
     echo_headers,
     error_response,

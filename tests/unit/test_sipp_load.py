@@ -1,4 +1,5 @@
-"""Load-test helpers (sip_harness.sipp_load) that need no SIPp: injection files, split, clock."""
+"""Load-test helpers (sip_harness.npserver.sipp_load) that need no SIPp: injection files, split,
+clock."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sip_harness.sipp_load import (
+from sip_harness.npserver.sipp_load import (
     _split_injection,
     cpu_latency_hold,
     fine_clock_library,

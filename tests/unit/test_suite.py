@@ -11,8 +11,8 @@ import pytest
 from sim.errors import UnknownNumberError
 from sim.model import simulate
 from sim.scenario import load_scenario
-from sip_harness.checks import CheckResult
-from sip_harness.suite import expectations, plan, table, write_jsonl, write_junit
+from sip_harness.verify.checks import CheckResult
+from sip_harness.verify.runner import expectations, plan, table, write_jsonl, write_junit
 
 ROOT = Path(__file__).resolve().parents[2]
 

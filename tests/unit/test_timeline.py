@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sim.ledger import Instant, _text
+from sim.model.ledger import Instant, _text
 from sim.regimes import REGIMES, OrderFacts
 from sim.regimes.timeline import Timeline
 

@@ -1,0 +1,56 @@
+"""``cutover serve``: the number-portability query server (SIP 302 with rn/npdi)."""
+
+from __future__ import annotations
+
+__all__ = ["serve"]
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cutover.cli.options import EXIT_OK, INSTANT, BadInput, load_scenario_file
+
+
+@click.command(short_help="Answer number-portability queries over SIP (302 with rn/npdi).")
+@click.argument("scenario_path", metavar="SCENARIO")
+@click.option("--sip", "sip_address", required=True, metavar="HOST:PORT",
+              help="UDP address to answer on, e.g. 127.0.0.1:5070.")
+@click.option("--at", "at", type=INSTANT, default=None,
+              help="Instant of the routing state served first (ISO-8601; default: the start).")
+@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--follow", default=None, metavar="SOURCE",
+              help="'scenario': play the simulation on from --at at --speed and publish its "
+              "routing changes; or a file of JSON lines ({number, carrier}, or the records "
+              "of events.jsonl), '-' for stdin, each line published as it arrives.")
+@click.option("--speed", type=float, default=3600.0, show_default=True,
+              help="Simulated seconds per wall-clock second with --follow scenario.")
+@click.option("--duration", type=float, default=None, metavar="SECONDS",
+              help="Stop after SECONDS (default: run until interrupted).")
+def serve(scenario_path: str, sip_address: str, at: datetime | None, seed: int | None,
+          follow: str | None, speed: float, duration: float | None) -> int:
+    """Answer INVITEs for SCENARIO's numbers with 302 (Contact tel URI with rn and npdi),
+    404 when unallocated, 400 when malformed; OPTIONS with 200. Prints a JSON report at exit.
+    """
+    scenario = load_scenario_file(scenario_path)
+    instant = scenario.instant(at=at)
+    if follow not in (None, "scenario", "-") and not Path(follow).exists():
+        raise BadInput(f"--follow {follow}: no such file")
+    if speed <= 0 or (duration is not None and duration <= 0):
+        raise BadInput("--speed and --duration must be positive")
+    from sip_harness.npserver import server as npserver
+
+    host, port = npserver.parse_address(sip_address)
+
+    def ready(server: Any, core: Any) -> None:
+        click.echo(f"serving {scenario.name} on {server.address[0]}:{server.address[1]}/udp: "
+                   f"version {core.version}, {core.ported_count} ported numbers at "
+                   f"{instant.isoformat()}", err=True)
+
+    report = npserver.serve_scenario(scenario, host=host, port=port, at=instant, seed=seed,
+                                     follow=follow, speed=speed, duration=duration,
+                                     ready=ready)
+    click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    return EXIT_OK

@@ -1,0 +1,118 @@
+"""``cutover verify``: real calls check every number at every checkpoint."""
+
+from __future__ import annotations
+
+__all__ = ["verify"]
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cutover.cli.options import EXIT_CHECKS_FAILED, EXIT_OK, INSTANT, BadInput, load_scenario_file
+
+
+@click.command(short_help="Verify routing, caller ID and voicemail with real calls.")
+@click.argument("scenario_path", metavar="SCENARIO")
+@click.option("--checkpoint", "checkpoints", multiple=True, metavar="NAME",
+              help="A checkpoint the scenario declares (repeatable). Default: all of them.")
+@click.option("--at", "instants", type=INSTANT, multiple=True,
+              help="Any instant of the scenario (ISO-8601; repeatable).")
+@click.option("--junit", "junit", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write JUnit XML here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write JSON lines (one record per check) here.")
+@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@click.option("--concurrency", type=click.IntRange(1, 128), default=None,
+              help="Numbers checked at once (default 24).")
+@click.option("--ami", "ami_address", default=None, metavar="HOST:PORT",
+              help="Use an external Asterisk (configured from this scenario) over AMI.")
+@click.option("--ami-user", default="cutover", show_default=True, help="AMI username.")
+@click.option("--ami-secret", default=None, help="AMI secret (or $CUTOVER_AMI_SECRET).")
+def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[datetime, ...],
+           junit: Path | None, json_path: Path | None, seed: int | None,
+           concurrency: int | None, ami_address: str | None, ami_user: str,
+           ami_secret: str | None) -> int:
+    """Check every number of every port order of SCENARIO with real calls at each checkpoint.
+
+    Uses the Asterisk `cutover asterisk up` started, an external one (--ami), or else starts
+    its own and stops it afterwards. Exit 0 all passed, 1 a check failed, 3 Asterisk unavailable.
+    """
+    import tempfile
+
+    scenario = load_scenario_file(scenario_path)
+    from sip_harness.ami import AMIClient
+    from sip_harness.asterisk import live as control
+    from sip_harness.asterisk import runner
+    from sip_harness.config.render import astdb_entries
+    from sip_harness.verify import runner as suite
+
+    names = checkpoints or (() if instants else tuple(c.name for c in scenario.checkpoints))
+    if not names and not instants:
+        raise BadInput(f"{scenario_path}: declares no checkpoints; give --at TIME")
+    points = [(n, scenario.instant(checkpoint=n)) for n in names]
+    points += [(t.isoformat(), scenario.instant(at=t)) for t in instants]
+    stop: Callable[[], object] | None = None
+    if ami_address is not None:
+        host, _, port = ami_address.rpartition(":")
+        secret = ami_secret or os.environ.get("CUTOVER_AMI_SECRET", "")
+        if not host or not port.isdigit() or not secret:
+            raise BadInput("--ami needs HOST:PORT and --ami-secret (or $CUTOVER_AMI_SECRET)")
+
+        def session() -> AMIClient:
+            return AMIClient.connect(host, int(port), ami_user, secret)
+
+        def apply(name: str, instant: datetime) -> None:
+            view = control.routing_state(scenario, instant, seed=seed)
+            with session() as ami:
+                live, target = control.live_entries(ami), astdb_entries(view)
+                for family, key in [k for k in live if k not in target]:
+                    ami.set_db(family, key, None)
+                for (family, key), value in target.items():
+                    if live.get((family, key)) != value:
+                        ami.set_db(family, key, value)
+    else:
+        state_file = runner.state_file_path()
+        if not runner.status(state_file=state_file).running:
+            state_file = Path(tempfile.mkdtemp(prefix="cutover-verify-")) / "asterisk.json"
+            control.bring_up(scenario_path, at=points[0][1], seed=seed, state_file=state_file)
+
+            def stop() -> object:
+                report = runner.down(state_file=state_file)
+                state_file.parent.rmdir()
+                return report
+
+        def session() -> AMIClient:
+            return runner.require_running(state_file=state_file).ami()
+
+        def apply(name: str, instant: datetime) -> None:
+            control.move_to(scenario_path, at=instant, seed=seed, state_file=state_file)
+
+    stats: dict[str, Any] = {}
+    tty = sys.stderr.isatty()
+    try:
+        results = suite.run_suite(
+            scenario, points, apply=apply, ami=session, seed=seed, stats=stats,
+            concurrency=concurrency or suite.DEFAULT_CONCURRENCY,
+            progress=(lambda text: click.echo(text, err=True)) if tty else None)
+    finally:
+        if stop is not None:
+            stop()
+    if json_path is not None:
+        suite.write_jsonl(results, json_path)
+    if junit is not None:
+        suite.write_junit(results, junit, suite=scenario.name)
+    from rich.console import Console
+
+    console = Console()
+    for name, _ in points:
+        console.print(suite.table(results, name))
+    for failed in (r for r in results if r.passed is False):
+        click.echo(f"FAIL {failed.check}: {failed.reason}")
+    click.echo(f"{scenario.name}: {suite.summary_line(results)} ({stats.get('calls', 0)} "
+               f"calls, at most {stats.get('max_in_flight', 0)} in flight)")
+    return EXIT_CHECKS_FAILED if any(r.passed is False for r in results) else EXIT_OK

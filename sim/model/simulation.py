@@ -1,0 +1,437 @@
+"""The SimPy cutover model: port orders through their lifecycle, carriers' desks, faults, traffic.
+
+The lifecycle is DOMAIN.md's::
+
+    REQUESTED -> VALIDATED | REJECTED -> ACCEPTED | DENIED -> (CANCELLED) -> ACTIVATING
+    -> ACTIVE | ROLLED_BACK (-> re-attempt) ; ACTIVE -> QUARANTINE -> RETURNED
+
+Every change of a number's serving carrier goes through the routing core as one atomic apply;
+activations due at the same instant are published together. Every stochastic choice draws from
+one seeded generator, so the same seed gives the same events, byte for byte. The cutover window
+(activation, rollback, re-attempt) is in :mod:`sim.model.activation`.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import simpy
+
+from sim.errors import NumberFormatError
+from sim.model.activation import activate
+from sim.model.desk import Desk
+from sim.model.ledger import Instant, Ledger
+from sim.model.port_checks import rejection_reasons
+from sim.model.traffic import Switchboard
+from sim.numbering import NumberType, number_type
+from sim.regimes import get_regime
+from sim.regimes.base import OrderFacts, Regime
+from sim.regimes.timeline import Timeline
+from sim.routing import PortChange, RoutingCore, e164_to_int
+from sim.scenario import Fault, PortOrder, Scenario
+
+__all__ = ["simulate", "SimulationResult", "CutoverModel"]
+
+#: The central database publishes queued changes on this tick (seconds): one snapshot per tick,
+#: however many ports activate in it (bulk provisioning, as NPAC and central databases do).
+PUBLISH_TICK = 60.0
+#: Allocations between young garbage collections during a run (Python's default is 700).
+RUN_GC_THRESHOLD = 20_000
+#: Hours after the port before a temporary number goes back to the pool (US seed).
+TEMPORARY_RELEASE_HOURS = 24.0
+
+
+@dataclass
+class PortRun:
+    """The mutable progress of one port order inside a run."""
+
+    order: PortOrder
+    state: str = "requested"
+    attempt: int = 0
+    accepted_at: float | None = None
+    port_at: float | None = None
+    no_return_at: float | None = None
+    deadline_at: float | None = None
+    active_at: float | None = None
+    process: simpy.Process | None = None
+    interruptions: list[float] = field(default_factory=list)
+
+
+@dataclass
+class DeskStats:
+    """How a carrier's porting desk coped: orders handled, time waited in its queue."""
+
+    orders: int = 0
+    waited: int = 0
+    wait_seconds: float = 0.0
+    max_wait_seconds: float = 0.0
+    max_queue: int = 0
+
+    def record(self, queue: int, wait: float) -> None:
+        self.orders += 1
+        if wait > 0:
+            self.waited += 1
+            self.wait_seconds += wait
+            self.max_wait_seconds = max(self.max_wait_seconds, wait)
+        self.max_queue = max(self.max_queue, queue)
+
+    def summary(self) -> dict[str, float]:
+        return {"orders": self.orders, "queued": self.waited, "max_queue": self.max_queue,
+                "max_wait_hours": round(self.max_wait_seconds / 3600, 2),
+                "mean_wait_hours": round(self.wait_seconds / 3600 / max(1, self.orders), 3)}
+
+
+@dataclass
+class SimulationResult:
+    """What a run produced: the event records, the summary, the routing state reached."""
+
+    scenario: Scenario
+    seed: int
+    at: datetime
+    routing: RoutingCore
+    ledger: Ledger
+    summary: dict[str, Any]
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Event records as dicts, in time order (see DESIGN.md, outputs of run)."""
+        return list(self.ledger.records())
+
+
+class CutoverModel:
+    """One run of a scenario. Build, then ``run(until)``; read the state between runs."""
+
+    def __init__(self, scenario: Scenario, *, seed: int | None = None):
+        # Building makes a few objects per port order (process, generator, run state), all
+        # long-lived and none garbage: with the collector on, its full passes walk them again
+        # and again while they pile up (over half the build time at 20k orders).
+        with _collector_paused():
+            self._build(scenario, seed)
+
+    def _build(self, scenario: Scenario, seed: int | None) -> None:
+        self.scenario = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.rng = np.random.default_rng(self.seed)
+        self.env = simpy.Environment()
+        self.regime: Regime = get_regime(scenario.regime)
+        self.timeline = Timeline(self.regime)
+        self.epoch = scenario.start.timestamp()
+        self.ledger = Ledger(self.epoch)
+        self.routing = RoutingCore(
+            scenario.carrier_ids, scenario.interconnects,
+            [(r.prefix, r.holder) for r in scenario.ranges], scheme=scenario.routing,
+        )
+        self.holder_of = self._range_holders()
+        served = [(n, c.carrier) for c in scenario.customers for n in c.numbers
+                  if c.carrier != self.holder_of[n]]
+        if served:
+            self.routing.apply([PortChange(e164_to_int(n), cid, note="initial")
+                                for n, cid in served])
+        self.desks = {c.id: Desk(self.env, c.desk_capacity) for c in scenario.carriers}
+        self.desk_stats = {c.id: DeskStats() for c in scenario.carriers}
+        self.answer_seconds = {c.id: c.answer_hours * 3600.0 for c in scenario.carriers}
+        self._facts_of: dict[tuple[Any, ...], OrderFacts] = {}
+        self.runs = {o.id: PortRun(o) for o in scenario.port_orders}
+        self.status: dict[str, str] = {}  # number -> 'interrupted' | 'lost' | 'quarantine'
+        self.in_flight: Counter[str] = Counter()  # number -> orders pending on it
+        self.quarantined: set[str] = set()
+        self.down: set[str] = set()
+        self._pending: list[PortChange] = []
+        self._published: simpy.Event | None = None
+        self.switchboard = Switchboard(self)
+        self._start_processes()
+
+    def _range_holders(self) -> dict[str, str]:
+        """Every customer number -> its range holder, looked up in one batch."""
+        numbers = list(dict.fromkeys(n for c in self.scenario.customers for n in c.numbers))
+        try:
+            ints = np.array([e164_to_int(n) for n in numbers], dtype=np.int64)
+        except NumberFormatError:
+            ints = None
+        if ints is not None:
+            # nothing is ported yet, so the serving carrier is the range holder
+            found = self.routing.lookup_batch(ints)
+            if (found >= 0).all():
+                ids = self.routing.carrier_ids
+                return dict(zip(numbers, [ids[i] for i in found.tolist()], strict=True))
+        # a malformed or unallocated number: one at a time, for the error the first one gives
+        range_holder = self.routing.snapshot.range_holder
+        return {n: range_holder(n) for n in numbers}
+
+    # -- time -----------------------------------------------------------------------------
+    def sim_time(self, t: datetime) -> float:
+        """Simulated seconds since the scenario's start for an aware datetime."""
+        return t.timestamp() - self.epoch
+
+    def wall(self, s: float) -> datetime:
+        return datetime.fromtimestamp(round(self.epoch + s), UTC)
+
+    def iso(self, s: float) -> str:
+        return self.wall(s).isoformat()
+
+    def until(self, s: float) -> simpy.Timeout:
+        """A timeout that ends at simulated second ``s`` (at once if that is past)."""
+        return self.env.timeout(max(0.0, s - self.env.now))
+
+    def uniform(self, low: float, high: float) -> float:
+        """``rng.uniform(low, high)``, bit for bit and from the same draw, at a third of the cost.
+
+        numpy's uniform is ``low + (high - low) * next_double``; ``random()`` is that next_double.
+        """
+        return low + (high - low) * self.rng.random()
+
+    # -- running --------------------------------------------------------------------------
+    def _start_processes(self) -> None:
+        for run in self.runs.values():
+            run.process = self.env.process(self._port(run))
+            for fault in run.order.faults:
+                if fault.kind == "withdraw" and fault.at is not None:
+                    self.env.process(self._withdraw(run, self.sim_time(fault.at)))
+                elif fault.kind == "cancel_old_service" and fault.at is not None:
+                    self.env.process(self._cancel_old_service(run, self.sim_time(fault.at)))
+        for carrier in self.scenario.carriers:
+            for outage in carrier.outages:
+                self.env.process(self._outage(carrier.id, outage.start, outage.minutes))
+        self.switchboard.start()
+
+    def run(self, until: datetime | None = None,
+            progress: Callable[[float], None] | None = None) -> None:
+        """Advance the simulation to ``until`` (default: the horizon)."""
+        end = self.sim_time(until or self.scenario.horizon)
+        if end <= self.env.now:
+            return
+        steps = 1 if progress is None else 50
+        begin = self.env.now
+        # The scenario and the model's long-lived state can be millions of objects that never
+        # become garbage: keep the collector from walking them again and again during the run.
+        gc.freeze()
+        # What the run allocates is mostly short-lived events freed by reference counting (it
+        # makes next to no cyclic garbage): collect the young generation less often.
+        threshold = gc.get_threshold()
+        gc.set_threshold(max(threshold[0], RUN_GC_THRESHOLD), *threshold[1:])
+        try:
+            for k in range(1, steps + 1):
+                self.env.run(until=begin + (end - begin) * k / steps)
+                if progress is not None:
+                    progress(k / steps)
+        finally:
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
+
+    # -- routing changes, batched per instant ----------------------------------------------
+    def publish(self, numbers: tuple[str, ...], carrier: str, note: str) -> simpy.Event:
+        """Queue a change of serving carrier; the event fires when the next tick publishes it.
+
+        Every change queued before a tick goes out in one atomic apply of the routing core.
+        """
+        stamp = self.epoch + self.env.now
+        self._pending.extend(PortChange(e164_to_int(n), carrier, at=stamp, note=note)
+                             for n in numbers)
+        if self._published is None:
+            now = self.env.now
+            tick = -(-now // PUBLISH_TICK) * PUBLISH_TICK
+            self._published = self.env.timeout(tick - now)
+            self._published.callbacks.append(self._apply_pending)
+        return self._published
+
+    def _apply_pending(self, event: simpy.Event) -> None:
+        pending, self._pending, self._published = self._pending, [], None
+        snapshot = self.routing.apply(pending)
+        self.switchboard.published(self.env.now, snapshot)
+
+    # -- the port order's lifecycle ---------------------------------------------------------
+    def emit(self, event: str, run: PortRun | None, state: str | None = None,
+             numbers: tuple[str, ...] | None = None, **extra: Any) -> None:
+        if run is None:
+            self.ledger.add(self.env.now, event, None, numbers if numbers is not None else (),
+                            None, extra)
+            return
+        if state is not None:
+            run.state = state
+        order = run.order
+        self.ledger.add(self.env.now, event, order.id,
+                        numbers if numbers is not None else order.numbers, state, extra)
+
+    def _facts(self, order: PortOrder) -> OrderFacts:
+        first = order.numbers[0]
+        kind = number_type(first, self.scenario.regime)
+        key = (len(order.numbers), order.ddi, kind, self.holder_of.get(first) == order.losing,
+               order.requested_date)
+        facts = self._facts_of.get(key)
+        if facts is None:  # few distinct facts in a run: one OrderFacts each
+            facts = self._facts_of[key] = OrderFacts(
+                numbers=key[0], ddi=order.ddi,
+                non_geographic=kind in (NumberType.NON_GEOGRAPHIC, NumberType.TOLL_FREE),
+                losing_is_range_holder=key[3], mobile=kind == NumberType.MOBILE,
+                agreed_date=order.requested_date,
+            )
+        return facts
+
+    def _port(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
+        order = run.order
+        # Instants are POSIX seconds here (the timeline gives exactly the timestamps of the
+        # regime's datetimes) and ``Instant`` in the ledger, which writes them as datetimes.
+        timeline, epoch = self.timeline, self.epoch
+        try:
+            submitted = order.submitted.timestamp()
+            yield self.until(submitted - epoch)
+            for n in order.numbers:
+                self.in_flight[n] += 1
+            self.emit("submitted", run, "requested", losing=order.losing, gaining=order.gaining,
+                      requested_date=order.requested_date)
+            answer, deadline = timeline.deadlines(order.submitted, submitted, self._facts(order))
+            answer_by = answer - epoch
+            run.deadline_at = deadline - epoch
+            desk = self.desks[order.losing]
+            with desk.request() as slot:
+                asked = self.env.now
+                yield slot
+                self.desk_stats[order.losing].record(len(desk.queue), self.env.now - asked)
+                work = self.answer_seconds[order.losing] * self.uniform(0.8, 1.2)
+                now = self.env.now
+                clock = timeline.clock_start(round(epoch + now)) - epoch
+                yield self.until(max(now, clock) + work)
+            reasons = rejection_reasons(self, run)
+            if reasons:
+                self.emit("rejected", run, "rejected", reason=reasons[0],
+                          detail=_reason_text(reasons[0]), reasons=list(reasons))
+                return
+            self.emit("validated", run, "validated")
+            late_answer = self.env.now > answer_by
+            delay = sum(f.days for f in _faults(order, "delay"))
+            if delay:
+                # the losing carrier sits on the order past its deadline
+                yield self.until(max(self.env.now, run.deadline_at + delay * 86400.0))
+                late_answer = True
+            for fault in _faults(order, "deny"):
+                self.emit("denied", run, "denied", reason=fault.reason,
+                          detail=_reason_text(fault.reason))
+                return
+            requested = order.requested_date
+            earliest = round(epoch + self.env.now)  # self.wall(now), as POSIX seconds
+            port = timeline.schedule_port(earliest, requested if not delay else None)
+            run.accepted_at = self.env.now
+            run.port_at = port - epoch
+            run.no_return_at = timeline.point_of_no_return(earliest, port) - epoch
+            self.emit("accepted", run, "accepted", port_date=Instant(port),
+                      window_end=Instant(timeline.window_end(port)),
+                      point_of_no_return=Instant(round(epoch + run.no_return_at)),
+                      deadline=Instant(deadline), late_answer=late_answer)
+            yield from activate(self, run)
+            if order.contract_end is not None or self._temporary_number(order):
+                yield from self._after_port(run)
+        except simpy.Interrupt:
+            return
+        finally:
+            for n in order.numbers:
+                self.in_flight[n] -= 1
+
+    def _temporary_number(self, order: PortOrder) -> str | None:
+        return self.scenario.customer(order.customer).temporary_number
+
+    def _after_port(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
+        order = run.order
+        temporary = self._temporary_number(order)
+        if temporary:
+            yield self.env.timeout(TEMPORARY_RELEASE_HOURS * 3600.0)
+            self.emit("temporary_number_released", run, None, temporary=temporary)
+        if order.contract_end is None:
+            return
+        yield self.until(self.sim_time(order.contract_end))
+        self.emit("quarantine", run, "quarantine")
+        self.quarantined.update(order.numbers)
+        for n in order.numbers:
+            self.status[n] = "quarantine"
+        back = self.regime.quarantine_ends(order.contract_end)
+        yield self.until(self.sim_time(back))
+        by_holder: dict[str, list[str]] = {}
+        for n in order.numbers:
+            by_holder.setdefault(self.holder_of[n], []).append(n)
+        for holder, numbers in by_holder.items():
+            yield self.publish(tuple(numbers), holder, "return")
+        self.quarantined.difference_update(order.numbers)
+        for n in order.numbers:
+            self.status[n] = "lost"  # back in the range holder's pool: nobody answers it
+        self.emit("returned", run, "returned")
+
+    # -- faults from outside the order -------------------------------------------------------
+    def _withdraw(self, run: PortRun, at: float) -> Generator[simpy.Event, Any, None]:
+        yield self.until(at)
+        if run.state in ("rejected", "denied", "cancelled", "lost", "active", "quarantine",
+                         "returned"):
+            return
+        if run.no_return_at is not None and self.env.now > run.no_return_at:
+            self.emit("withdraw_refused", run, None,
+                      reason=f"after the point of no return {self.iso(run.no_return_at)}")
+            return
+        if run.process is not None and run.process.is_alive:
+            run.process.interrupt("withdrawn")
+        self.emit("withdrawn", run, "cancelled")
+
+    def _cancel_old_service(self, run: PortRun, at: float) -> Generator[simpy.Event, Any, None]:
+        yield self.until(at)
+        self.emit("service_cancelled", run, None, carrier=run.order.losing)
+        if run.state in ("active", "quarantine", "returned", "rejected", "denied", "cancelled"):
+            return
+        # Ooma seed: cancelling before the port completes releases the number
+        if run.process is not None and run.process.is_alive:
+            run.process.interrupt("old service cancelled")
+        for n in run.order.numbers:
+            self.status[n] = "lost"
+        self.emit("number_lost", run, "lost", carrier=run.order.losing)
+
+    def _outage(self, carrier: str, start: datetime, minutes: float
+                ) -> Generator[simpy.Event, Any, None]:
+        yield self.until(self.sim_time(start))
+        self.down.add(carrier)
+        yield self.env.timeout(minutes * 60.0)
+        self.down.discard(carrier)
+        self.ledger.add(self.env.now, "carrier_outage", None, (), None, {
+            "carrier": carrier, "start": start, "end": self.wall(self.env.now),
+            "minutes": minutes})
+
+
+def simulate(scenario: Scenario, *, seed: int | None = None, until: datetime | None = None,
+             progress: Callable[[float], None] | None = None) -> SimulationResult:
+    """Play a scenario from its start to ``until`` (default: its horizon).
+
+    Returns the events, the summary and the routing core as it stands at ``until``.
+    """
+    from sim.model.summary import summarise
+
+    model = CutoverModel(scenario, seed=seed)
+    model.run(until, progress)
+    at = until or scenario.horizon
+    return SimulationResult(scenario, model.seed, at, model.routing, model.ledger,
+                            summarise(model))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Keep the cyclic garbage collector off inside the block (reference counting goes on)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _faults(order: PortOrder, kind: str) -> tuple[Fault, ...]:
+    # most orders have no faults: skip building the empty tuple
+    return order.faults_of(kind) if order.faults else ()
+
+
+def _reason_text(reason: str) -> str:
+    from sim.regimes.base import REJECTION_TEXT
+
+    return REJECTION_TEXT.get(reason, reason)
+

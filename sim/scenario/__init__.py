@@ -1,0 +1,36 @@
+"""Scenarios: the frozen types, and the staged loader that reports every error with its path."""
+
+from __future__ import annotations
+
+from sim.scenario.loader import load_scenario, scenario_from_text
+from sim.scenario.types import (
+    FAULT_KINDS,
+    Carrier,
+    Checkpoint,
+    Customer,
+    Fault,
+    Mailbox,
+    NumberRange,
+    Outage,
+    PortOrder,
+    Request,
+    Scenario,
+    Traffic,
+)
+
+__all__ = [
+    "load_scenario",
+    "scenario_from_text",
+    "Carrier",
+    "Outage",
+    "NumberRange",
+    "Mailbox",
+    "Customer",
+    "Request",
+    "Fault",
+    "PortOrder",
+    "Traffic",
+    "Checkpoint",
+    "Scenario",
+    "FAULT_KINDS",
+]

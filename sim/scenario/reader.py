@@ -1,0 +1,389 @@
+"""Reading a scenario in stages: shapes and types, defaults, cross-checks; every issue collected."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sim.scenario.fields import REQUIRED, FieldReader, key_path
+from sim.scenario.types import (
+    FAULT_KINDS,
+    Carrier,
+    Checkpoint,
+    Customer,
+    Fault,
+    Mailbox,
+    NumberRange,
+    Outage,
+    PortOrder,
+    Request,
+    Scenario,
+    Traffic,
+)
+from sim.scenario.yaml_source import YamlSource
+
+__all__ = ["Reader"]
+
+_PREFIX = re.compile(r"^\+[1-9]\d{0,14}$")
+_SCHEMES = ("onward", "direct")
+_SERVICE_TYPES = ("fixed", "mobile", "nomadic", "non_geographic")
+
+
+class Reader(FieldReader):
+    """Turns a YamlSource into a Scenario, or collects issues (``self.issues``) trying."""
+
+    def __init__(self, source: YamlSource):
+        super().__init__(source)
+        self.ddi_customers: set[str] = set()
+
+    def scenario(self, name_default: str) -> Scenario | None:
+        top = self.mapping(self.src.data, "", "")
+        if top is None:
+            return None
+        regime = self.get(top, "regime", "", self.text)
+        self._set_regime(regime)
+        name = self.get(top, "name", "", self.text, name_default)
+        seed = self.get(top, "seed", "", self.integer, 1)
+        start = self.get(top, "start", "", self.time)
+        horizon = self.get(top, "horizon", "", self.time)
+        if start and horizon and horizon <= start:
+            self.err("horizon", f"horizon {horizon.isoformat()} is not after start")
+        routing = self.get(top, "routing", "", self.text, _default_scheme(regime))
+        if routing is not None and routing not in _SCHEMES:
+            self.err("routing", f"unknown routing scheme {routing!r} (onward or direct)")
+        carriers = self._carriers(top.get("carriers"), start, horizon)
+        interconnects = self._interconnects(top.get("interconnects"))
+        ranges = self._ranges(top.get("ranges"))
+        customers = self._customers(top.get("customers"), ranges)
+        orders = self._orders(top.get("port_orders"), customers, start, horizon)
+        traffic = self._traffic(top.get("traffic"))
+        checkpoints = self._checkpoints(top.get("checkpoints"), start, horizon)
+        if self.issues:
+            return None
+        return Scenario(
+            name=name, regime=regime, country=self.country, seed=seed, start=start,
+            horizon=horizon, routing=routing, carriers=carriers, interconnects=interconnects,
+            ranges=ranges, customers=tuple(customers.values()), port_orders=orders,
+            traffic=traffic, checkpoints=checkpoints,
+            description=str(top.get("description") or ""), source=self.src.origin,
+        )
+
+    def _set_regime(self, regime: str | None) -> None:
+        if regime is None:
+            return
+        from sim.regimes import get_regime
+
+        try:
+            r = get_regime(regime)
+        except (KeyError, ValueError) as exc:
+            self.err("regime", str(exc).strip("'\""))
+            return
+        self.country = r.country
+        self.tz = r.tz
+
+    def _within(self, t: datetime | None, p: str, start: datetime | None,
+                horizon: datetime | None) -> None:
+        if t and start and horizon and not start <= t <= horizon:
+            self.err(p, f"{t.isoformat()} is outside the scenario's start..horizon")
+
+    def _carriers(self, raw: Any, start: datetime | None,
+                  horizon: datetime | None) -> tuple[Carrier, ...]:
+        items = self.seq(raw, "carriers")
+        if raw is None:
+            self.err("carriers", "required key is missing")
+        out: list[Carrier] = []
+        for i, item in enumerate(items):
+            p = f"carriers[{i}]"
+            d = self.mapping(item, p, "carrier")
+            if d is None:
+                continue
+            cid = self.get(d, "id", p, self.ident)
+            if cid in self.carrier_ids:
+                self.err(key_path(p, "id"), f"duplicate carrier id {cid!r}")
+            elif cid:
+                self.carrier_ids.add(cid)
+            desk = self.mapping(d.get("desk") or {}, key_path(p, "desk"), "desk") or {}
+            outages = []
+            for j, o in enumerate(self.seq(d.get("outages"), key_path(p, "outages"))):
+                op = f"{p}.outages[{j}]"
+                od = self.mapping(o, op, "outage") or {}
+                ostart = self.get(od, "start", op, self.time)
+                self._within(ostart, key_path(op, "start"), start, horizon)
+                minutes = self.get(od, "minutes", op, self.positive)
+                if ostart and minutes:
+                    outages.append(Outage(ostart, minutes))
+            if cid:
+                out.append(Carrier(
+                    id=cid,
+                    name=self.get(d, "name", p, self.text, cid),
+                    routing_number=self.get(d, "routing_number", p, self.text, f"D{i + 1:03d}"),
+                    desk_capacity=int(self.get(desk, "capacity", key_path(p, "desk"),
+                                               self.positive, 4) or 4),
+                    answer_hours=self.get(desk, "answer_hours", key_path(p, "desk"),
+                                          self.positive, 8.0) or 8.0,
+                    outages=tuple(outages),
+                    copy_lag_minutes=self.get(d, "copy_lag_minutes", p, self.non_negative, 0.0),
+                ))
+        return tuple(out)
+
+    def _interconnects(self, raw: Any) -> tuple[tuple[str, str], ...]:
+        out = []
+        for i, pair in enumerate(self.seq(raw, "interconnects")):
+            p = f"interconnects[{i}]"
+            if not (isinstance(pair, list) and len(pair) == 2):
+                self.err(p, "expected a pair of carrier ids, like [vodafone, bt]")
+                continue
+            a, b = self.carrier_ref(pair[0], p), self.carrier_ref(pair[1], p)
+            if a and b:
+                if a == b:
+                    self.err(p, f"a carrier cannot interconnect with itself ({a!r})")
+                out.append((a, b))
+        return tuple(out)
+
+    def _ranges(self, raw: Any) -> tuple[NumberRange, ...]:
+        if raw is None:
+            self.err("ranges", "required key is missing")
+        seen: dict[str, str] = {}
+        out = []
+        for i, item in enumerate(self.seq(raw, "ranges")):
+            p = f"ranges[{i}]"
+            d = self.mapping(item, p, "range") or {}
+            prefix = self.get(d, "prefix", p, self.text)
+            holder = self.get(d, "holder", p, self.carrier_ref)
+            if prefix is None:
+                continue
+            prefix = re.sub(r"[\s\-()]", "", prefix)
+            if prefix.startswith("00"):
+                prefix = "+" + prefix[2:]
+            if not _PREFIX.match(prefix):
+                self.err(key_path(p, "prefix"),
+                         f"{prefix!r} is not an E.164 prefix like '+44163296'")
+            elif prefix in seen:
+                self.err(key_path(p, "prefix"), f"{prefix} is already allocated in {seen[prefix]}")
+            elif holder:
+                seen[prefix] = p
+                out.append(NumberRange(prefix, holder))
+        return tuple(out)
+
+    def _customers(self, raw: Any, ranges: tuple[NumberRange, ...]) -> dict[str, Customer]:
+        out: dict[str, Customer] = {}
+        owner: dict[str, str] = {}
+        for i, item in enumerate(self.seq(raw, "customers")):
+            p = f"customers[{i}]"
+            d = self.mapping(item, p, "customer")
+            if d is None:
+                continue
+            cid = self.get(d, "id", p, self.ident)
+            numbers, block = self.numbers(d.get("numbers"), key_path(p, "numbers"))
+            if block:
+                self.ddi_customers.add(str(cid))
+            if not numbers and "numbers" in d:
+                self.err(key_path(p, "numbers"), "a customer needs at least one number")
+            elif "numbers" not in d:
+                self.err(key_path(p, "numbers"), "required key is missing")
+            for n in numbers:
+                if n in owner:
+                    self.err(key_path(p, "numbers"),
+                             f"{n} already belongs to customer {owner[n]!r}")
+                owner[n] = str(cid)
+                if ranges and range_holder(n, ranges) is None:
+                    self.err(key_path(p, "numbers"), f"{n} is not in any allocated range")
+            holder = range_holder(numbers[0], ranges) if numbers and ranges else None
+            carrier = self.get(d, "carrier", p, self.carrier_ref, holder)
+            mailboxes = []
+            for j, m in enumerate(self.seq(d.get("voicemail"), key_path(p, "voicemail"))):
+                mp = f"{p}.voicemail[{j}]"
+                md = self.mapping(m, mp, "mailbox") or {}
+                box = self.get(md, "box", mp, self.text)
+                num = self.get(md, "number", mp, self.number)
+                if num and num not in numbers:
+                    self.err(key_path(mp, "number"), f"{num} is not one of the customer's numbers")
+                if box and num:
+                    mailboxes.append(Mailbox(box, num))
+            name = self.get(d, "name", p, self.text)
+            reseller = self.get(d, "reseller", p, self.text, None)
+            signers = tuple(self.get(d, "authorised_signers", p, self.texts, ()) or ())
+            if not signers:
+                signers = tuple(s for s in (reseller or name,) if s)
+            pvc = self.get(d, "pvc", p, self.text, None)
+            if pvc is not None and not re.fullmatch(r"\d{12}", pvc):
+                self.err(key_path(p, "pvc"), f"a PVC has 12 digits, not {pvc!r}")
+            if cid in out:
+                self.err(key_path(p, "id"), f"duplicate customer id {cid!r}")
+            if cid and name and carrier and numbers:
+                out[cid] = Customer(
+                    id=cid, name=name, account=self.get(d, "account", p, self.text, "") or "",
+                    address=self.get(d, "address", p, self.text, "") or "", carrier=carrier,
+                    numbers=numbers, pin=self.get(d, "pin", p, self.text, None), pvc=pvc,
+                    authorised_signers=signers, reseller=reseller,
+                    pending_order=self.get(d, "pending_order", p, self.boolean, False),
+                    contract_restriction=self.get(d, "contract_restriction", p,
+                                                  self.boolean, False),
+                    inactive_since=self.get(d, "inactive_since", p, self.time, None),
+                    temporary_number=self.get(d, "temporary_number", p, self.number, None),
+                    voicemail=tuple(mailboxes),
+                )
+        return out
+
+    def _orders(self, raw: Any, customers: dict[str, Customer], start: datetime | None,
+                horizon: datetime | None) -> tuple[PortOrder, ...]:
+        out: list[PortOrder] = []
+        ids: set[str] = set()
+        for i, item in enumerate(self.seq(raw, "port_orders")):
+            p = f"port_orders[{i}]"
+            d = self.mapping(item, p, "order")
+            if d is None:
+                continue
+            oid = self.get(d, "id", p, self.ident)
+            if oid in ids:
+                self.err(key_path(p, "id"), f"duplicate port order id {oid!r}")
+            ids.add(str(oid))
+            cid = self.get(d, "customer", p, self.text)
+            cust = customers.get(cid) if cid else None
+            if cid and cust is None:
+                known = ", ".join(customers) or "none"
+                self.err(key_path(p, "customer"), f"unknown customer {cid!r} (known: {known})")
+            if "numbers" in d:
+                numbers, ddi = self.numbers(d["numbers"], key_path(p, "numbers"))
+            else:
+                numbers, ddi = (cust.numbers if cust else ()), cid in self.ddi_customers
+            if cust:
+                for n in numbers:
+                    if n not in cust.numbers:
+                        self.err(key_path(p, "numbers"), f"{n} is not a number of customer {cid!r}")
+            losing = self.get(d, "losing", p, self.carrier_ref, cust.carrier if cust else None)
+            gaining = self.get(d, "gaining", p, self.carrier_ref)
+            if losing and gaining and losing == gaining:
+                self.err(key_path(p, "gaining"), "gaining carrier is the losing carrier")
+            if cust and losing and losing != cust.carrier:
+                self.err(key_path(p, "losing"), f"customer {cid!r} is served by {cust.carrier!r}, "
+                         f"not {losing!r}")
+            submitted = self.get(d, "submitted", p, self.time)
+            self._within(submitted, key_path(p, "submitted"), start, horizon)
+            requested = self.get(d, "requested_date", p, self.time, None)
+            if submitted and requested and requested < submitted:
+                self.err(key_path(p, "requested_date"), "requested date is before submission")
+            contract_end = self.get(d, "contract_end", p, self.time, None)
+            if submitted and contract_end and contract_end <= submitted:
+                self.err(key_path(p, "contract_end"), "contract end is not after submission")
+            request = self._request(d.get("request"), key_path(p, "request"), cust)
+            faults = self._faults(d.get("faults"), key_path(p, "faults"), submitted, horizon,
+                                  numbers)
+            reattempt = self.get(d, "reattempt_days", p, self.integer, 7)
+            if oid and cust and losing and gaining and submitted and request and numbers:
+                out.append(PortOrder(
+                    id=oid, customer=cust.id, numbers=numbers, losing=losing, gaining=gaining,
+                    submitted=submitted, request=request, requested_date=requested, ddi=ddi,
+                    faults=faults, contract_end=contract_end, reattempt_days=reattempt or 7,
+                ))
+        self._check_overlaps(out)
+        return tuple(out)
+
+    def _check_overlaps(self, orders: list[PortOrder]) -> None:
+        # Two orders may name one number only if the later one is submitted after the earlier
+        # one's requested date (a resubmission); otherwise the ports of that number overlap.
+        last: dict[str, PortOrder] = {}
+        for order in sorted(orders, key=lambda o: o.submitted):
+            for n in order.numbers:
+                prev = last.get(n)
+                if prev and not (prev.requested_date and order.submitted > prev.requested_date):
+                    index = orders.index(order)
+                    self.err(f"port_orders[{index}].numbers",
+                             f"{n} is also in port order {prev.id!r}: ports of one number overlap")
+                    break
+                last[n] = order
+
+    def _request(self, raw: Any, p: str, cust: Customer | None) -> Request | None:
+        d = self.mapping(raw if raw is not None else {}, p, "request")
+        if d is None or cust is None:
+            return None
+        loa = self.mapping(d.get("loa") or {}, key_path(p, "loa"), "loa") or {}
+        service = self.get(d, "service_type", p, self.text, None)
+        if service is not None and service not in _SERVICE_TYPES:
+            self.err(key_path(p, "service_type"), f"unknown service type {service!r} "
+                     f"({', '.join(_SERVICE_TYPES)})")
+        return Request(
+            account=self.get(d, "account", p, self.text, cust.account),
+            name=self.get(d, "name", p, self.text, cust.name),
+            address=self.get(d, "address", p, self.text, cust.address),
+            pin=self.get(d, "pin", p, self.text, cust.pin),
+            pvc=self.get(d, "pvc", p, self.text, cust.pvc),
+            loa_complete=self.get(loa, "complete", key_path(p, "loa"), self.boolean, True),
+            loa_signed=self.get(loa, "signed", key_path(p, "loa"), self.boolean, True),
+            signer=self.get(loa, "signer", key_path(p, "loa"), self.text,
+                            cust.authorised_signers[0] if cust.authorised_signers else None),
+            service_type=service,
+        )
+
+    def _faults(self, raw: Any, p: str, submitted: datetime | None, horizon: datetime | None,
+                numbers: tuple[str, ...]) -> tuple[Fault, ...]:
+        out = []
+        for i, item in enumerate(self.seq(raw, p)):
+            fp = f"{p}[{i}]"
+            d = self.mapping(item, fp, "fault")
+            if d is None:
+                continue
+            kind = self.get(d, "kind", fp, self.text)
+            if kind is not None and kind not in FAULT_KINDS:
+                self.err(key_path(fp, "kind"), f"unknown fault {kind!r} "
+                         f"(known: {', '.join(FAULT_KINDS)})")
+                continue
+            needs_at = kind in ("withdraw", "cancel_old_service")
+            at = self.get(d, "at", fp, self.time, REQUIRED if needs_at else None)
+            if at and submitted and horizon and not submitted <= at <= horizon:
+                self.err(key_path(fp, "at"), f"{at.isoformat()} is outside submission..horizon")
+            minutes = self.get(d, "minutes", fp, self.non_negative,
+                               REQUIRED if kind == "interruption" else 0.0)
+            days = self.get(d, "days", fp, self.integer, REQUIRED if kind == "delay" else 0)
+            number = self.get(d, "number", fp, self.number, None)
+            if number and number not in numbers:
+                self.err(key_path(fp, "number"), f"{number} is not in this port order")
+            if kind:
+                out.append(Fault(
+                    kind=kind, attempt=self.get(d, "attempt", fp, self.integer, 1) or 1,
+                    minutes=minutes or 0.0, days=days or 0, at=at,
+                    reason=self.get(d, "reason", fp, self.text,
+                                    REQUIRED if kind == "deny" else "") or "",
+                    number=number,
+                ))
+        return tuple(out)
+
+    def _traffic(self, raw: Any) -> Traffic:
+        d = self.mapping(raw if raw is not None else {}, "traffic", "traffic") or {}
+        rate = self.get(d, "calls_per_number_per_hour", "traffic", self.non_negative, 0.0)
+        origins = tuple(
+            o for i, x in enumerate(self.seq(d.get("origins"), "traffic.origins"))
+            if (o := self.carrier_ref(x, f"traffic.origins[{i}]"))
+        )
+        return Traffic(rate or 0.0, origins)
+
+    def _checkpoints(self, raw: Any, start: datetime | None,
+                     horizon: datetime | None) -> tuple[Checkpoint, ...]:
+        out: list[Checkpoint] = []
+        for i, item in enumerate(self.seq(raw, "checkpoints")):
+            p = f"checkpoints[{i}]"
+            d = self.mapping(item, p, "checkpoint") or {}
+            name = self.get(d, "name", p, self.ident)
+            at = self.get(d, "at", p, self.time)
+            self._within(at, key_path(p, "at"), start, horizon)
+            if name in {c.name for c in out}:
+                self.err(key_path(p, "name"), f"duplicate checkpoint {name!r}")
+            elif name and at:
+                out.append(Checkpoint(name, at))
+        return tuple(out)
+
+
+def _default_scheme(regime: str | None) -> str:
+    # UK fixed and non-geographic numbers are onward-routed; PT uses a central reference
+    # entity (all-call query), and so does the US (NPAC / LRN dips).
+    return "onward" if regime == "uk" else "direct"
+
+
+def range_holder(number: str, ranges: tuple[NumberRange, ...]) -> str | None:
+    """The holder of the longest range prefix that ``number`` starts with, or None."""
+    best: NumberRange | None = None
+    for r in ranges:
+        if number.startswith(r.prefix) and (best is None or len(r.prefix) > len(best.prefix)):
+            best = r
+    return best.holder if best else None

@@ -1,0 +1,235 @@
+"""The scenario's types: frozen dataclasses for carriers, ranges, customers, port orders, faults.
+
+A scenario describes carriers and their interconnects, the number plan (ranges and their range
+holders), customers as the losing carrier's records know them, port orders (what each request
+states, when it is submitted, which faults to inject), traffic, the regime, a seed and the
+simulated period. ``scenarios/reference.yaml`` documents every key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+
+from sim.errors import BadInputError
+
+__all__ = [
+    "Carrier",
+    "Outage",
+    "NumberRange",
+    "Mailbox",
+    "Customer",
+    "Request",
+    "Fault",
+    "PortOrder",
+    "Traffic",
+    "Checkpoint",
+    "Scenario",
+    "FAULT_KINDS",
+]
+
+#: Faults a port order can carry, and what each does in the model.
+FAULT_KINDS = {
+    "activation_failure": "the cutover on attempt N fails: numbers roll back to the losing carrier",
+    "interruption": "the cutover interrupts service for `minutes` (beyond the window costs)",
+    "delay": "the losing carrier answers `days` later than its deadline",
+    "deny": "the losing carrier denies the validated order with `reason`",
+    "withdraw": "the customer withdraws the order at `at` (refused after the point of no return)",
+    "cancel_old_service": "the customer cancels the old service at `at`; unported numbers are lost",
+    "misconfigure": "the harness leaves one ported number on the old trunk (SIP checks fail)",
+}
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A carrier's network is down from ``start`` for ``minutes``."""
+
+    start: datetime
+    minutes: float
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.minutes)
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """A network operator: range holder, losing or gaining carrier, or a caller's network."""
+
+    id: str
+    name: str
+    routing_number: str
+    desk_capacity: int = 4
+    answer_hours: float = 8.0
+    outages: tuple[Outage, ...] = ()
+    copy_lag_minutes: float = 0.0
+
+
+@dataclass(frozen=True)
+class NumberRange:
+    """A block of numbers by E.164 prefix, allocated to its range holder."""
+
+    prefix: str
+    holder: str
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A voicemail box on one of the customer's numbers."""
+
+    box: str
+    number: str
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The account as the losing carrier's records (the bill) show it."""
+
+    id: str
+    name: str
+    account: str
+    address: str
+    carrier: str
+    numbers: tuple[str, ...]
+    pin: str | None = None
+    pvc: str | None = None
+    authorised_signers: tuple[str, ...] = ()
+    reseller: str | None = None
+    pending_order: bool = False
+    contract_restriction: bool = False
+    inactive_since: datetime | None = None
+    temporary_number: str | None = None
+    voicemail: tuple[Mailbox, ...] = ()
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the port request states; compared field by field with the losing carrier's records."""
+
+    account: str
+    name: str
+    address: str
+    pin: str | None = None
+    pvc: str | None = None
+    loa_complete: bool = True
+    loa_signed: bool = True
+    signer: str | None = None
+    service_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault injected into one port order (see FAULT_KINDS)."""
+
+    kind: str
+    attempt: int = 1
+    minutes: float = 0.0
+    days: int = 0
+    at: datetime | None = None
+    reason: str = ""
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class PortOrder:
+    """One request to move numbers from the losing to the gaining carrier."""
+
+    id: str
+    customer: str
+    numbers: tuple[str, ...]
+    losing: str
+    gaining: str
+    submitted: datetime
+    request: Request
+    requested_date: datetime | None = None
+    ddi: bool = False
+    faults: tuple[Fault, ...] = ()
+    contract_end: datetime | None = None
+    reattempt_days: int = 7
+
+    def faults_of(self, kind: str) -> tuple[Fault, ...]:
+        return tuple(f for f in self.faults if f.kind == kind)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Poisson calls to every number of every customer, from the origin carriers."""
+
+    calls_per_number_per_hour: float = 0.0
+    origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A named instant at which the harness verifies routing with real calls."""
+
+    name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario, validated and frozen. Times are timezone-aware (UTC)."""
+
+    name: str
+    regime: str
+    country: str
+    seed: int
+    start: datetime
+    horizon: datetime
+    routing: str
+    carriers: tuple[Carrier, ...]
+    interconnects: tuple[tuple[str, str], ...]
+    ranges: tuple[NumberRange, ...]
+    customers: tuple[Customer, ...]
+    port_orders: tuple[PortOrder, ...]
+    traffic: Traffic = Traffic()
+    checkpoints: tuple[Checkpoint, ...] = ()
+    description: str = ""
+    source: str = "<string>"
+
+    @property
+    def carrier_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.carriers)
+
+    @cached_property
+    def _carriers_by_id(self) -> dict[str, Carrier]:
+        return {c.id: c for c in self.carriers}
+
+    @cached_property
+    def _customers_by_id(self) -> dict[str, Customer]:
+        return {c.id: c for c in self.customers}
+
+    def carrier(self, carrier_id: str) -> Carrier:
+        """The carrier with this id (KeyError if none)."""
+        return self._carriers_by_id[carrier_id]
+
+    def customer(self, customer_id: str) -> Customer:
+        """The customer with this id (KeyError if none)."""
+        return self._customers_by_id[customer_id]
+
+    def checkpoint(self, name: str) -> Checkpoint:
+        """The checkpoint called ``name``. Raises BadInputError naming the known ones."""
+        for c in self.checkpoints:
+            if c.name == name:
+                return c
+        known = ", ".join(c.name for c in self.checkpoints) or "none"
+        raise BadInputError(f"{self.source}: unknown checkpoint {name!r}; known: {known}")
+
+    def instant(self, *, at: datetime | None = None, checkpoint: str | None = None,
+                option: str = "--at") -> datetime:
+        """The instant asked for: ``at``, a named checkpoint's, or the scenario's start.
+
+        Raises BadInputError for both given, an unknown checkpoint, or an instant outside the
+        scenario's start..horizon (``option`` names the argument in the message).
+        """
+        if at is not None and checkpoint is not None:
+            raise BadInputError(f"give {option} or --checkpoint, not both")
+        if checkpoint is not None:
+            return self.checkpoint(checkpoint).at
+        moment = self.start if at is None else at
+        if not self.start <= moment <= self.horizon:
+            raise BadInputError(f"{option} {moment.isoformat()} is outside the scenario "
+                                f"({self.start.isoformat()} to {self.horizon.isoformat()})")
+        return moment

@@ -1,0 +1,215 @@
+"""Many SIP agents, one per process: the carrier trunks and the customers' phones of a scenario.
+
+The pjsua2 wheel holds at most :data:`~sip_harness.agents.agent.MAX_CALLS` calls and
+:data:`~sip_harness.agents.agent.MAX_UAS` transports per process, so a fleet spreads the UAs over
+worker processes, each running one :class:`~sip_harness.agents.agent.SIPAgent` (one Endpoint) served
+by a ``multiprocessing`` manager:
+
+- trunk workers: every carrier's trunk (``127.0.1.N:5060``), up to MAX_UAS per worker; a
+  trunk records each call and rejects it at once (486), so it never holds a call slot;
+- phone workers: a few customer phones (``127.0.2.N:5060``) and one caller UA bound to the
+  external callers' carrier address on a free port (Asterisk identifies a carrier by source
+  address, any port), so the calls a phone's checks place and receive stay within
+  MAX_CALLS of one worker.
+
+Workers are forked from a forkserver that has pjsua2 loaded; their stderr (pjlib's banner) goes
+to a log file in the fleet's directory. ``close`` stops every agent (all pjsua2 objects freed
+before ``libDestroy``) and every process; nothing is left.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from multiprocessing.managers import BaseManager
+from pathlib import Path
+from typing import Any
+
+from sim.errors import HarnessError
+from sip_harness.agents.agent import MAX_CALLS, MAX_UAS, SIPAgent, write_tone_wav
+from sip_harness.topology import PhoneAddress, TrunkAddress
+
+__all__ = ["Fleet", "CALLER", "PHONES_PER_WORKER"]
+
+#: The name of each phone worker's caller UA (an external carrier's caller).
+CALLER = "caller"
+#: Phones per worker: a phone's checks hold at most two calls at once (caller leg and phone
+#: leg), so two phones fit in MAX_CALLS.
+PHONES_PER_WORKER = max(1, MAX_CALLS // 2)
+#: Seconds between calls that may end at a carrier trunk (see ``Fleet.pace``).
+TRUNK_GAP = 0.03
+_RTP_BASE = 10000
+_RTP_SPAN = 200
+
+
+class _AgentManager(BaseManager):
+    pass
+
+
+_AgentManager.register("SIPAgent", SIPAgent)
+
+
+def _quiet_worker(log: str) -> None:
+    """Worker start: stdout and stderr (pjlib's banner, before its log level applies) to
+    ``log``."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _context() -> Any:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["pjsua2", "sip_harness.agents.agent"])
+    return ctx
+
+
+class _Worker:
+    def __init__(self, index: int, log: str) -> None:
+        self.index = index
+        self.manager = _AgentManager(ctx=_context())
+        self.manager.start(_quiet_worker, (log,))
+        port = _RTP_BASE + (index * _RTP_SPAN) % 50000
+        self.agent: Any = self.manager.SIPAgent(rtp_port=port)  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        with suppress(Exception):
+            self.agent.close()
+        with suppress(Exception):
+            self.manager.shutdown()
+
+
+class Fleet:
+    """The scenario's trunks and phones, spread over worker processes. Use as a context manager.
+
+    ``carriers``: carrier id -> trunk address; ``phones``: number -> phone address;
+    ``caller_host``: the address external calls are sent from (an origin carrier's).
+    Raises HarnessError when a worker cannot start or an address cannot be bound.
+    """
+
+    def __init__(self, carriers: Mapping[str, TrunkAddress], phones: Mapping[str, PhoneAddress],
+                 caller_host: str, *, phones_per_worker: int = PHONES_PER_WORKER) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="cutover-agents-"))
+        self.log = str(self.dir / "pjsua2.log")
+        self.wav = str(write_tone_wav(self.dir / "message.wav", seconds=3.0))
+        self._lock = threading.Lock()
+        self._pace_lock = threading.Lock()
+        self._next_trunk_call = 0.0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.calls = 0
+        trunk_groups = _chunks(list(carriers), MAX_UAS)
+        phone_groups = _chunks(list(phones), min(phones_per_worker, MAX_UAS - 1))
+        self._workers: list[_Worker] = []
+        self._trunks: list[Any] = []
+        self._phone_agent: dict[str, Any] = {}
+        try:
+            count = len(trunk_groups) + len(phone_groups)
+            with ThreadPoolExecutor(max_workers=min(8, max(count, 1))) as pool:
+                self._workers = list(pool.map(lambda i: _Worker(i, self.log), range(count)))
+            jobs: list[tuple[Any, str, str, int, str | None, bool]] = []
+            for worker, group in zip(self._workers, trunk_groups, strict=False):
+                self._trunks.append(worker.agent)
+                jobs += [(worker.agent, c, carriers[c].host, carriers[c].port, None, True)
+                         for c in group]
+            for worker, group in zip(self._workers[len(trunk_groups):], phone_groups,
+                                     strict=True):
+                jobs.append((worker.agent, CALLER, caller_host, 0, None, False))
+                for number in group:
+                    phone = phones[number]
+                    self._phone_agent[number] = worker.agent
+                    jobs.append((worker.agent, number, phone.host, phone.port, phone.extension,
+                                 False))
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(lambda j: j[0].add_ua(j[1], j[2], j[3], user=j[4], trunk=j[5]),
+                              jobs))
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> Fleet:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def processes(self) -> int:
+        return len(self._workers)
+
+    def phone(self, number: str) -> Any:
+        """The agent (proxy) holding ``number``'s phone and a caller UA (``CALLER``)."""
+        try:
+            return self._phone_agent[number]
+        except KeyError:
+            raise HarnessError(f"no phone for {number} in this fleet") from None
+
+    def any_caller(self) -> Any:
+        """An agent with a caller UA, for calls that concern no phone (an unallocated number)."""
+        if not self._phone_agent:
+            raise HarnessError("this fleet has no phone workers, so no caller")
+        return next(iter(self._phone_agent.values()))
+
+    def trunk_arrivals(self, **match: str) -> list[dict[str, Any]]:
+        """Arrivals at any carrier trunk whose fields equal ``match``."""
+        found: list[dict[str, Any]] = []
+        for agent in self._trunks:
+            found += agent.arrivals(**match)
+        return found
+
+    def pace(self) -> None:
+        """Space out calls that may end at a carrier trunk: each one takes two media sockets
+        that pjlib recycles only after half a second, and a worker has 64; at most one call
+        per :data:`TRUNK_GAP` keeps the trunk worker well inside that."""
+        with self._pace_lock:
+            now = time.monotonic()
+            wait = self._next_trunk_call - now
+            self._next_trunk_call = max(now, self._next_trunk_call) + TRUNK_GAP
+        if wait > 0:
+            time.sleep(wait)
+
+    @contextmanager
+    def in_flight_call(self) -> Iterator[None]:
+        """Count a call placed by a check as in flight while the block runs."""
+        with self._lock:
+            self.in_flight += 1
+            self.calls += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def interrupt(self, reason: str) -> None:
+        """Make every wait in every agent raise HarnessError(reason) and hang up every call."""
+        for worker in self._workers:
+            with suppress(Exception):
+                worker.agent.interrupt(reason)
+
+    def resume(self) -> None:
+        for worker in self._workers:
+            worker.agent.resume()
+
+    def close(self) -> None:
+        """Stop every agent and worker process; the fleet's directory is removed. Idempotent."""
+        workers, self._workers = self._workers, []
+        if workers:  # each stop waits about a second for pjsua to shut down: all at once
+            with ThreadPoolExecutor(max_workers=min(len(workers), 64)) as pool:
+                list(pool.map(lambda w: w.stop(), workers))
+        if os.environ.get("CUTOVER_KEEP_AGENT_LOG"):
+            return
+        for path in sorted(self.dir.glob("*")):
+            path.unlink(missing_ok=True)
+        with suppress(OSError):
+            self.dir.rmdir()
+
+
+def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]

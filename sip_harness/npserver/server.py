@@ -1,0 +1,316 @@
+"""The number-portability query server: SIP over UDP, answered from the routing core.
+
+The answers are :mod:`sip_harness.npserver.answers`'s; this module serves them on a UDP socket from
+an asyncio event loop. Changes (a feed or the simulation itself, :mod:`sip_harness.npserver.feed`)
+are applied on the same loop between datagrams; each apply publishes a whole new snapshot by one
+reference swap, so a query sees the routing before or after a change, never half of it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["QueryServer", "ServeReport", "serve", "serve_scenario", "parse_address"]
+
+import asyncio
+import contextlib
+import ctypes
+import gc
+import signal
+import socket
+import struct
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sim.errors import BadInputError, HarnessError
+from sim.routing import PortChange, RoutingCore
+from sim.scenario import Scenario
+from sip_harness.npserver.answers import QueryService
+from sip_harness.npserver.feed import FeedInterpreter, FeedLine, ModelFollower, read_lines
+
+_BURST = 512  # datagrams handled per wake-up before the loop may run a feed step
+_RCVBUF = 8 << 20
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """``'127.0.0.1:5070'`` -> ``('127.0.0.1', 5070)``. Raises BadInputError."""
+    host, colon, port = text.rpartition(":")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise BadInputError(f"--sip {text!r} is not HOST:PORT (e.g. 127.0.0.1:5070)")
+    return host, int(port)
+
+
+@dataclass
+class ServeReport:
+    """What a serving run did: answers by status, drops, applies and how long they took."""
+
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    answered: dict[int, int] = field(default_factory=dict)
+    dropped: int = 0
+    crashed: int = 0
+    first_version: int = 0
+    last_version: int = 0
+    applies: int = 0
+    changes: int = 0
+    apply_seconds: list[float] = field(default_factory=list)
+    feed_rejected: int = 0
+    last_rejection: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict (apply durations summarised, in milliseconds)."""
+        ms = sorted(s * 1000 for s in self.apply_seconds)
+        answers = sum(self.answered.values())
+        return {
+            "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
+            "cpu_us_per_answer": round(self.cpu_seconds * 1e6 / answers, 2) if answers else None,
+            "answered": {str(k): v for k, v in sorted(self.answered.items())},
+            "dropped": self.dropped, "crashed": self.crashed,
+            "first_version": self.first_version, "last_version": self.last_version,
+            "applies": self.applies, "changes": self.changes,
+            "apply_ms": {"mean": round(sum(ms) / len(ms), 3) if ms else 0.0,
+                         "p99": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 3) if ms
+                         else 0.0,
+                         "max": round(ms[-1], 3) if ms else 0.0},
+            "feed_rejected": self.feed_rejected, "last_rejection": self.last_rejection,
+        }
+
+
+# A classic BPF socket filter (SO_ATTACH_FILTER) run by the kernel on each datagram before it
+# is queued: the packet starts with the 8-byte UDP header, so the payload's first word is at
+# offset 8. "ACK " -> drop; a payload under 4 bytes (no request) -> drop; else keep whole.
+_BPF_LD_W_ABS, _BPF_JEQ_K, _BPF_RET_K = 0x20, 0x15, 0x06
+_ACK_FILTER = ((_BPF_LD_W_ABS, 0, 0, 8),
+               (_BPF_JEQ_K, 0, 1, int.from_bytes(b"ACK ", "big")),
+               (_BPF_RET_K, 0, 0, 0),
+               (_BPF_RET_K, 0, 0, 0xFFFFFFFF))
+_SO_ATTACH_FILTER = getattr(socket, "SO_ATTACH_FILTER", 26)
+# Python's socket module does not name it; Linux's value (asm-generic/socket.h).
+_SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE",
+                          33 if sys.platform.startswith("linux") else None)
+
+
+def _drop_acks_in_kernel(sock: socket.socket) -> bool:
+    """Have the kernel discard ACKs before they reach the socket; False where it cannot.
+
+    Every answer is final and sent once, so the ACK of a 302 (RFC 3261 17.2.1: it belongs to
+    the INVITE's transaction) has nothing to acknowledge for a stateless server: without the
+    filter it is read and dropped in Python, half the datagrams of a query load.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    program = b"".join(struct.pack("=HBBI", *op) for op in _ACK_FILTER)
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = struct.pack("=HxxxxxxQ" if struct.calcsize("P") == 8 else "=HxxI",
+                        len(_ACK_FILTER), ctypes.addressof(buffer))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _SO_ATTACH_FILTER, fprog)  # the kernel copies it
+    except OSError:
+        return False
+    return True
+
+
+class QueryServer:
+    """A non-blocking UDP socket drained in bursts by an event loop reader."""
+
+    def __init__(self, service: QueryService, host: str, port: int) -> None:
+        self.service = service
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            # A deep receive queue rides out a stall (an apply, another process on the CPU)
+            # without dropping queries. Beyond net.core.rmem_max only with CAP_NET_ADMIN.
+            for option in (_SO_RCVBUFFORCE, socket.SO_RCVBUF):
+                if option is not None:
+                    try:
+                        sock.setsockopt(socket.SOL_SOCKET, option, _RCVBUF)
+                        break
+                    except OSError:
+                        continue
+            sock.bind((host, port))
+        except OSError as exc:
+            sock.close()
+            raise HarnessError(f"cannot serve SIP on {host}:{port}/udp "
+                               f"({exc.strerror or exc})") from exc
+        sock.setblocking(False)
+        self.acks_filtered = _drop_acks_in_kernel(sock)
+        self.sock = sock
+        self.address: tuple[str, int] = sock.getsockname()[:2]
+        self.send_failures = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop, stop: asyncio.Event | None = None) -> None:
+        self._loop, self._stop = loop, stop
+        loop.add_reader(self.sock.fileno(), self._readable)
+
+    def stop(self) -> None:
+        """Ask the serving loop to end (from any thread)."""
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(stop.set)
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.remove_reader(self.sock.fileno())
+            self._loop = None
+        self.sock.close()
+
+    def _readable(self) -> None:
+        # The hot path: everything it touches is a local.
+        recv, send, answer = self.sock.recvfrom, self.sock.sendto, self.service.answer
+        for _ in range(_BURST):
+            try:
+                data, source = recv(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return  # an ICMP error reported on the socket; the next read goes on
+            reply = answer(data, source)
+            if reply is not None:
+                try:
+                    send(reply, source)
+                except OSError:
+                    self.send_failures += 1  # full buffer: UDP, the client retransmits
+
+
+class _Publisher:
+    """Applies feed changes to the core, one snapshot per feed line, timing each apply."""
+
+    def __init__(self, core: RoutingCore, report: ServeReport,
+                 service: QueryService | None = None) -> None:
+        self.core, self.report, self.service = core, report, service
+        self.interpreter = FeedInterpreter(core)
+        self.queue: asyncio.Queue[FeedLine] = asyncio.Queue()
+
+    def publish(self, changes: Sequence[PortChange]) -> None:
+        started = time.perf_counter()
+        snapshot = self.core.apply(changes)
+        if self.service is not None:
+            self.service.forget(changes, snapshot.version)
+        self.report.apply_seconds.append(time.perf_counter() - started)
+        self.report.applies += 1
+        self.report.changes += len(changes)
+
+    async def drain(self) -> None:
+        """Apply each line as it arrives until the feed ends.
+
+        One snapshot per pass of the event loop: the queries that arrived meanwhile are
+        answered between two applies, so a burst of feed lines never holds them up for
+        longer than one apply.
+        """
+        queue, interpret = self.queue, self.interpreter.changes
+        while True:
+            line = await queue.get()
+            while line is not None:
+                changes = interpret(line)
+                if changes:
+                    self.publish(changes)
+                    await asyncio.sleep(0)
+                try:
+                    line = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    break
+            if line is None:
+                return
+
+
+def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str, port: int,
+          feed: str | None = None, follower: ModelFollower | None = None,
+          duration: float | None = None,
+          ready: Callable[[QueryServer], None] | None = None) -> ServeReport:
+    """Answer queries on ``host:port`` until ``duration`` seconds pass, or SIGINT/SIGTERM.
+
+    ``feed`` (a path of JSON lines, '-' for stdin) and ``follower`` (a model played on in
+    time) publish changes while serving. ``ready`` is called once the socket is bound.
+
+    Raises
+    ------
+    HarnessError
+        The address cannot be bound (in use, not local).
+    OSError
+        The feed cannot be opened.
+    """
+    service = QueryService(core, routing_numbers)
+    report = ServeReport(first_version=core.version)
+    server = QueryServer(service, host, port)
+    # What exists now (the routing core, the scenario: maybe millions of objects) lives as
+    # long as the server: keep the collector's full passes from walking it during applies.
+    gc.collect()
+    gc.freeze()
+    cpu = time.process_time()
+    try:
+        asyncio.run(_serve(server, report, feed, follower, duration, ready))
+    finally:
+        report.cpu_seconds = time.process_time() - cpu
+        gc.unfreeze()
+        server.close()
+    report.answered = dict(service.answered)
+    report.dropped, report.crashed = service.dropped, service.crashed
+    report.last_version = core.version
+    return report
+
+
+async def _serve(server: QueryServer, report: ServeReport, feed: str | None,
+                 follower: ModelFollower | None, duration: float | None,
+                 ready: Callable[[QueryServer], None] | None) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    handled = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            handled.append(sig)
+        except (RuntimeError, ValueError):  # not the main thread: the caller stops us
+            pass
+    started = time.monotonic()
+    tasks: list[asyncio.Task[None]] = []
+    publisher = _Publisher(server.service.core, report, server.service)
+    try:
+        if feed is not None:
+            read_lines(feed, loop, publisher.queue.put_nowait)
+            tasks.append(loop.create_task(publisher.drain()))
+        if follower is not None:
+            tasks.append(loop.create_task(follower.run()))
+        server.start(loop, stop)
+        if ready is not None:
+            ready(server)
+        try:
+            await asyncio.wait_for(stop.wait(), duration)
+        except TimeoutError:
+            pass
+    finally:
+        for task in tasks:
+            task.cancel()
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+        report.seconds = time.monotonic() - started
+        report.feed_rejected = publisher.interpreter.rejected
+        report.last_rejection = publisher.interpreter.last_rejection
+
+
+def serve_scenario(scenario: Scenario, *, host: str, port: int, at: datetime | None = None,
+                   seed: int | None = None, follow: str | None = None, speed: float = 3600.0,
+                   duration: float | None = None,
+                   ready: Callable[[QueryServer, RoutingCore], None] | None = None
+                   ) -> ServeReport:
+    """Serve ``scenario``'s routing state at ``at`` (default: its start).
+
+    ``follow='scenario'`` plays the simulation on from ``at`` at ``speed`` simulated seconds
+    per second; any other ``follow`` is a feed path (see :func:`serve`).
+    """
+    from sim.model import CutoverModel
+
+    model = CutoverModel(scenario, seed=seed)
+    model.run(until=at or scenario.start)
+    core = model.routing
+    follower = ModelFollower(model, speed=speed) if follow == "scenario" else None
+    feed = None if follow in (None, "scenario") else follow
+    rns = {c.id: c.routing_number for c in scenario.carriers}
+    on_ready = None if ready is None else (lambda server: ready(server, core))
+    return serve(core, rns, host=host, port=port, feed=feed, follower=follower,
+                 duration=duration, ready=on_ready)

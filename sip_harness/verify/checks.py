@@ -1,0 +1,368 @@
+"""The post-port checks, each a real call: inbound, outbound caller ID, voicemail, negative.
+
+Every check compares what a call did with an :class:`Expected` computed by the routing core at the
+checkpoint (see :mod:`sip_harness.verify.runner`) and returns a flat :class:`CheckResult`. A check
+that does not apply (a voicemail box the call cannot reach at this instant) says so with
+``passed=None``. Calls are placed and received by a :class:`~sip_harness.agents.fleet.Fleet`; every
+wait is for an event (a call state, an AMI event) bounded by a timeout.
+
+- ``inbound``: a call from an external carrier to the number arrives at the carrier (or the
+  customer's phone at the carrier) the routing core expects, and the callee sees the caller's
+  number.
+- ``outbound_callerid``: a call from the customer's phone to an external number arrives there
+  presenting the expected number in From and in P-Asserted-Identity.
+- ``voicemail``: an unanswered call reaches the number's mailbox, seconds of audio are left, AMI
+  shows one more new message with the caller's number in the envelope, and the message is
+  retrieved through VoiceMailMain with DTMF (PIN, then 1, and 1 again to skip the date and
+  time): the retrieving phone records what it receives and must hear the message's tones
+  (:mod:`sip_harness.agents.audio`); it hangs up once the next prompt follows them, and the
+  message moves to Old.
+- negative: ``not_ported`` (a number whose port is not active reaches the losing carrier),
+  ``unallocated`` (404), ``rollback`` (after a rollback, the pre-port state).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sim.errors import AMIError, HarnessError, HarnessTimeout
+from sip_harness.agents.agent import call_error
+from sip_harness.agents.audio import ToneListener
+from sip_harness.agents.fleet import CALLER, Fleet
+from sip_harness.ami import AMIClient
+from sip_harness.config.dialplan import RING_SECONDS, VOICEMAIL_CONTEXT, VOICEMAIL_MAIN
+from sip_harness.config.render import mailbox_pin
+from sip_harness.topology import ASTERISK_HOST, SIP_PORT
+
+__all__ = ["Expected", "CheckResult", "CHECKS", "inbound", "outbound_callerid", "voicemail",
+           "unallocated", "derived_checks"]
+
+#: The checks of a number, in the order of the table's columns.
+CHECKS = ("inbound", "outbound_callerid", "voicemail", "not_ported", "rollback")
+ANSWER_TIMEOUT = 10.0
+MESSAGE_SECONDS = 3.0   # the WAV a caller leaves (Fleet writes it)
+LOGIN_SECONDS = 1.0     # after the PIN, before choosing: VoiceMailMain checks it
+PROMPT_SECONDS = 0.2    # of the "password" prompt heard before the PIN is sent
+LISTEN_TIMEOUT = 12.0   # for the message to start and end after choosing it
+MIN_PLAYED = 1.0        # seconds of the message's tones the retrieving phone must hear,
+                        # at least (and the envelope's duration less a second)
+EVENT_TIMEOUT = 10.0
+_RECORDINGS = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the routing core says about one number at one checkpoint."""
+
+    checkpoint: str
+    number: str
+    origin: str                 # the external caller's carrier
+    carrier: str                # where an inbound call should end: the serving carrier
+    phone: bool                 # ... at the customer's phone (the carrier hosts it)
+    reason: str                 # the routing core's words
+    presented: str              # the caller ID the customer's phone presents
+    mailbox: str | None
+    losing: str
+    gaining: str
+    ported: bool
+    pre_port: tuple[str, bool, str] | None = None  # (carrier, phone, presented) if rolled back
+
+
+@dataclass
+class CheckResult:
+    """One check of one number at one checkpoint: a flat record (JSON lines, JUnit)."""
+
+    checkpoint: str
+    number: str
+    check: str
+    expected: str
+    observed: str
+    passed: bool | None
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _uri(number: str) -> str:
+    return f"sip:{number}@{ASTERISK_HOST}:{SIP_PORT}"
+
+
+def _sip(arrival: dict[str, Any] | None, status: Any = None) -> dict[str, Any]:
+    if arrival is None:
+        return {"status": status}
+    headers = arrival.get("headers", {})
+    return {"r_uri": arrival["uri"], "from": headers.get("from"),
+            "pai": headers.get("p-asserted-identity"), "arrived_at": arrival["ua"],
+            "serving": headers.get("x-cutover-serving"), "path": headers.get("x-cutover-path"),
+            "status": status}
+
+
+def _where(carrier: str, phone: bool) -> str:
+    return f"{carrier} (customer's phone)" if phone else carrier
+
+
+def _place(fleet: Fleet, agent: Any, ua: str, number: str, caller: str | None,
+           until: str = "final", timeout: float = ANSWER_TIMEOUT) -> tuple[int, dict[str, Any]]:
+    fleet.pace()
+    with fleet.in_flight_call():
+        cid = agent.call(ua, _uri(number), caller=caller)
+        try:
+            state = agent.wait_call(cid, until, timeout)
+        finally:
+            _end(agent, cid)
+    return cid, state
+
+
+def _end(agent: Any, cid: int) -> None:
+    """Hang up and wait until the call has ended (its slot in the agent is free again)."""
+    agent.hangup(cid)
+    agent.wait_call(cid, "disconnected", ANSWER_TIMEOUT)
+
+
+def inbound(fleet: Fleet, exp: Expected, caller: str) -> tuple[CheckResult, str | None]:
+    """Call the number as ``caller`` on the origin carrier; where did it arrive?
+
+    Returns the result and where the call arrived (a carrier id, None if nowhere).
+    """
+    agent = fleet.phone(exp.number)
+    _, state = _place(fleet, agent, CALLER, exp.number, caller)
+    arrivals = agent.arrivals(from_user=caller, ua=exp.number) + fleet.trunk_arrivals(
+        from_user=caller, user=exp.number)
+    arrival = arrivals[0] if arrivals else None
+    expected = _where(exp.carrier, exp.phone)
+    if arrival is None:
+        return CheckResult(exp.checkpoint, exp.number, "inbound", expected, "nowhere", False,
+                           f"{exp.number} at {exp.checkpoint}: expected {expected} "
+                           f"({exp.reason}); the call arrived nowhere (caller got "
+                           f"{state['status']} {state['reason']})", _sip(None, state["status"])
+                           ), None
+    at_phone = arrival["ua"] == exp.number
+    carrier = exp.gaining if at_phone else arrival["ua"]
+    observed = _where(carrier, at_phone)
+    problems = []
+    if (carrier, at_phone) != (exp.carrier, exp.phone):
+        problems.append(f"expected {expected} ({exp.reason}); the call arrived at {observed}")
+    if arrival["from_user"] != caller:
+        problems.append(f"the callee saw caller ID {arrival['from_user']!r}, not {caller}")
+    reason = (f"{exp.number} at {exp.checkpoint}: " + "; ".join(problems) if problems
+              else f"arrived at {observed}; caller ID {caller} seen")
+    return CheckResult(exp.checkpoint, exp.number, "inbound", expected, observed, not problems,
+                       reason, _sip(arrival, state["status"])), carrier
+
+
+def outbound_callerid(fleet: Fleet, exp: Expected, destination: str, destination_carrier: str
+                      ) -> tuple[CheckResult, str | None]:
+    """Call ``destination`` from the customer's phone; what caller ID arrived there?
+
+    Returns the result and the presented number (From user) seen, None if nothing arrived.
+    """
+    agent = fleet.phone(exp.number)
+    _, state = _place(fleet, agent, exp.number, destination, None)
+    arrivals = fleet.trunk_arrivals(user=destination)
+    if not arrivals:
+        return CheckResult(exp.checkpoint, exp.number, "outbound_callerid", exp.presented,
+                           "nothing arrived", False,
+                           f"{exp.number} at {exp.checkpoint}: a call from its phone to "
+                           f"{destination} arrived nowhere (got {state['status']} "
+                           f"{state['reason']})", _sip(None, state["status"])), None
+    arrival = arrivals[0]
+    seen_from, seen_pai = arrival["from_user"], arrival["pai_user"]
+    problems = []
+    if seen_from != exp.presented:
+        problems.append(f"From presents {seen_from!r}")
+    if seen_pai != exp.presented:
+        problems.append(f"P-Asserted-Identity presents {seen_pai!r}")
+    if arrival["ua"] != destination_carrier:
+        problems.append(f"arrived at {arrival['ua']}, not {destination_carrier}")
+    why = ("the ported number: the port is active" if exp.presented == exp.number
+           else "the temporary number: the port is not active" if exp.presented != exp.number
+           else "")
+    reason = (f"{exp.number} at {exp.checkpoint}: expected {exp.presented} ({why}); "
+              + "; ".join(problems) if problems else f"From and PAI present {exp.presented}")
+    observed = seen_from if seen_from == seen_pai else f"From {seen_from}, PAI {seen_pai}"
+    return CheckResult(exp.checkpoint, exp.number, "outbound_callerid", exp.presented,
+                       observed, not problems, reason, _sip(arrival, state["status"])), seen_from
+
+
+def voicemail(fleet: Fleet, ami: AMIClient, exp: Expected, caller: str,
+              envelope: Callable[[str, str], dict[str, str] | None]) -> CheckResult:
+    """Leave a message on an unanswered call, see it in AMI, retrieve it with DTMF.
+
+    ``envelope(box, caller)`` returns the newest message's envelope (callerid, duration) left
+    by ``caller`` in the box's INBOX, or None.
+    """
+    box = exp.mailbox
+    if box is None or not exp.phone:
+        why = ("the number has no mailbox" if box is None else
+               f"the mailbox is on {exp.gaining}'s hosted service and calls to the number "
+               f"reach {exp.carrier} at this checkpoint")
+        return CheckResult(exp.checkpoint, exp.number, "voicemail", "n/a", "n/a", None,
+                           f"not applicable: {why}")
+    expected = (f"1 new message from {caller} in {box}@{VOICEMAIL_CONTEXT}, then retrieved "
+                "and played")
+
+    def fail(observed: str, why: str, evidence: dict[str, Any]) -> CheckResult:
+        return CheckResult(exp.checkpoint, exp.number, "voicemail", expected, observed, False,
+                           f"{exp.number} at {exp.checkpoint}: {why}", evidence)
+
+    agent = fleet.phone(exp.number)
+    try:
+        before = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
+        mark = ami.mark()
+        agent.set_policy(caller, "ring")
+        try:
+            with fleet.in_flight_call():
+                cid = agent.call(CALLER, _uri(exp.number), caller=caller)
+                try:
+                    state = agent.wait_call(cid, "media", RING_SECONDS + ANSWER_TIMEOUT)
+                    agent.send_dtmf(cid, "#")  # skip the greeting, straight to the beep
+                    agent.play(cid, fleet.wav)
+                    _pause(agent, cid, MESSAGE_SECONDS + 0.5)
+                finally:
+                    _end(agent, cid)
+        finally:
+            agent.clear_policy(caller)
+        evidence: dict[str, Any] = {"status": state["status"], "before": before._asdict()}
+
+        def waiting(predicate: Callable[[dict[str, str]], bool]) -> dict[str, str]:
+            return ami.wait_event("MessageWaiting", lambda e: e.get(
+                "Mailbox") == f"{box}@{VOICEMAIL_CONTEXT}" and predicate(e),
+                timeout=EVENT_TIMEOUT, after=mark)
+
+        left = waiting(lambda e: int(e.get("New", 0)) > before.new)
+        after = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
+        evidence["after_deposit"] = after._asdict()
+        evidence["event"] = {k: left.get(k) for k in ("Mailbox", "New", "Old", "CallerIDNum")}
+        found = envelope(box, caller)
+        evidence["envelope"] = found
+        if after.new != before.new + 1:
+            return fail(f"{after.new} new", f"expected {before.new + 1} new messages in {box}, "
+                        f"AMI MailboxCount shows {after.new}", evidence)
+        if not found:
+            return fail("no envelope", f"no message from {caller} in {box}'s INBOX", evidence)
+        if int(found.get("duration") or 0) < 1:
+            return fail(f"{found.get('duration')} s", "the message has no audio", evidence)
+        mark = ami.mark()
+        # a second less than the envelope says: the start of the recording is cut by the beep
+        enough = max(MIN_PLAYED, int(found.get("duration") or 0) - 1.0)
+        played = _retrieve(fleet, agent, exp.number, box, enough)
+        if played.heard == 0:  # not logged in (a digit lost or doubled): the message is new
+            evidence["first_attempt"] = {"recorded_s": round(played.recorded, 2),
+                                         "sound_s": round(played.sound, 2)}
+            played = _retrieve(fleet, agent, exp.number, box, enough)
+        evidence["played_seconds"] = round(played.heard, 2)
+        evidence["listened"] = {"recorded_s": round(played.recorded, 2),
+                                "sound_s": round(played.sound, 2)}
+        if played.heard < enough:
+            return fail(f"played {played.heard:.1f} s", "VoiceMailMain did not play the "
+                        f"message: the phone heard {played.heard:.1f} s of its tones "
+                        f"(at least {enough:.1f} s expected)", evidence)
+        heard = waiting(lambda e: int(e.get("New", 0)) < after.new)
+        final = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
+        evidence["after_retrieval"] = final._asdict()
+        evidence["retrieval_event"] = {k: heard.get(k) for k in ("New", "Old")}
+    except HarnessTimeout as exc:
+        return fail("timeout", str(exc), {})
+    except (AMIError, HarnessError) as exc:
+        if not ami.connected:
+            raise
+        return fail("error", str(exc), {"status": getattr(exc, "status", None)})
+    if not (final.new == after.new - 1 and final.old >= after.old + 1):
+        return fail(f"{final.new} new, {final.old} old", "the message was not retrieved: "
+                    f"expected {after.new - 1} new, {after.old + 1} old", evidence)
+    return CheckResult(exp.checkpoint, exp.number, "voicemail", expected,
+                       f"message of {found.get('duration')} s from {caller}; retrieved, "
+                       f"{played.heard:.1f} s played",
+                       True, f"left ({found.get('duration')} s), retrieved with PIN and played "
+                       f"({played.heard:.1f} s heard)", evidence)
+
+
+def _retrieve(fleet: Fleet, agent: Any, number: str, box: str, enough: float) -> ToneListener:
+    """Call VoiceMailMain from ``number``'s phone, log in to ``box`` and play the first new
+    message; hang up once the phone has heard ``enough`` seconds of its tones and then the next
+    prompt (the message, with the silence at its end, has played to the end; a gap in the audio
+    is not the end), or after :data:`LISTEN_TIMEOUT`. Returns what the phone heard."""
+    path = fleet.dir / f"heard-{next(_RECORDINGS)}-{number.lstrip('+')}.wav"
+    heard = ToneListener(path)
+    try:
+        with fleet.in_flight_call():
+            cid = agent.call(number, _uri(VOICEMAIL_MAIN))
+            try:
+                agent.wait_call(cid, "media", ANSWER_TIMEOUT)
+                agent.record(cid, str(path))
+                # the PIN once "password" is heard: VoiceMailMain runs and media flows both ways
+                # (digits sent into a call Asterisk is still setting up can arrive doubled)
+                deadline = time.monotonic() + ANSWER_TIMEOUT
+                while heard.sound < PROMPT_SECONDS and time.monotonic() < deadline:
+                    _pause(agent, cid, 0.05)
+                    heard.poll()
+                agent.send_dtmf(cid, mailbox_pin(box) + "#")
+                _pause(agent, cid, LOGIN_SECONDS)
+                # 1: play the first new message; 1 again, during "first message, received
+                # <date and time>", skips that envelope straight to the message.
+                agent.send_dtmf(cid, "11")
+                deadline = time.monotonic() + LISTEN_TIMEOUT
+                while (heard.stopped() is None or heard.heard < enough) and \
+                        time.monotonic() < deadline:
+                    _pause(agent, cid, 0.1)
+                    heard.poll()
+            finally:
+                _end(agent, cid)
+        heard.poll()
+    finally:
+        path.unlink(missing_ok=True)
+    return heard
+
+
+def _pause(agent: Any, cid: int, seconds: float) -> None:
+    """Keep the call up for ``seconds`` (audio is time), ending early if the far end hangs up;
+    a far end that hangs up is an error."""
+    try:
+        state = agent.wait_call(cid, "disconnected", seconds)
+    except HarnessTimeout:
+        return
+    raise call_error(state, f"call {cid} was hung up while in use")
+
+
+def unallocated(fleet: Fleet, checkpoint: str, number: str, caller: str) -> CheckResult:
+    """A call to a number no range holds gets 404 and arrives nowhere."""
+    agent = fleet.any_caller()
+    _, state = _place(fleet, agent, CALLER, number, caller)
+    arrived = fleet.trunk_arrivals(user=number)
+    observed = f"{state['status']} {state['reason']}" + (" and arrived" if arrived else "")
+    ok = state["status"] == 404 and not arrived
+    return CheckResult(checkpoint, number, "unallocated", "404", observed, ok,
+                       "404: no range holds it" if ok else
+                       f"{number} at {checkpoint}: unallocated, expected 404; got {observed}",
+                       _sip(arrived[0] if arrived else None, state["status"]))
+
+
+def derived_checks(exp: Expected, arrived: str | None, arrived_phone: bool,
+                   presented: str | None, evidence: dict[str, Any]) -> list[CheckResult]:
+    """The negative checks read off the inbound and outbound calls' observations."""
+    out: list[CheckResult] = []
+    observed = _where(arrived, arrived_phone) if arrived else "nowhere"
+    if not exp.ported:
+        ok = arrived == exp.losing and not arrived_phone
+        out.append(CheckResult(
+            exp.checkpoint, exp.number, "not_ported", exp.losing, observed, ok,
+            f"not yet ported: reaches the losing carrier {exp.losing}" if ok else
+            f"{exp.number} at {exp.checkpoint}: not ported ({exp.reason}), expected the "
+            f"losing carrier {exp.losing}; the call arrived at {observed}", evidence))
+    if exp.pre_port is not None:
+        carrier, phone, before = exp.pre_port
+        want = f"{_where(carrier, phone)}, presents {before}"
+        got = f"{observed}, presents {presented}"
+        ok = (arrived, arrived_phone, presented) == (carrier, phone, before)
+        out.append(CheckResult(
+            exp.checkpoint, exp.number, "rollback", want, got, ok,
+            "rolled back: matches the pre-port state" if ok else
+            f"{exp.number} at {exp.checkpoint}: after the rollback expected the pre-port "
+            f"state ({want}); observed {got}", evidence))
+    return out
