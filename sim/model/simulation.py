@@ -34,7 +34,7 @@ from sim.numbering import NumberType, number_type
 from sim.regimes import get_regime
 from sim.regimes.base import OrderFacts, Regime
 from sim.regimes.timeline import Timeline
-from sim.routing import PortChange, RoutingCore, e164_to_int
+from sim.routing import PortChange, RoutingCore, RoutingSnapshot, e164_to_int
 from sim.scenario import Fault, PortOrder, Scenario
 
 __all__ = ["simulate", "SimulationResult", "CutoverModel"]
@@ -145,6 +145,8 @@ class CutoverModel:
         self.down: set[str] = set()
         self._pending: list[PortChange] = []
         self._published: simpy.Event | None = None
+        #: Called with (simulated seconds, snapshot) after every publish (see sim.model.replay).
+        self.on_publish: list[Callable[[float, RoutingSnapshot], None]] = []
         self.switchboard = Switchboard(self)
         self._start_processes()
 
@@ -245,6 +247,8 @@ class CutoverModel:
         pending, self._pending, self._published = self._pending, [], None
         snapshot = self.routing.apply(pending)
         self.switchboard.published(self.env.now, snapshot)
+        for listener in self.on_publish:
+            listener(self.env.now, snapshot)
 
     # -- the port order's lifecycle ---------------------------------------------------------
     def emit(self, event: str, run: PortRun | None, state: str | None = None,

@@ -13,7 +13,7 @@ import yaml
 from sim.errors import ScenarioError
 from sim.scenario import load_scenario, scenario_from_text
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[4] / "scenarios"
 
 BASE: dict[str, Any] = {
     "regime": "uk",

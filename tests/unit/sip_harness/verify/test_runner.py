@@ -14,7 +14,7 @@ from sim.scenario import load_scenario
 from sip_harness.verify.checks import CheckResult
 from sip_harness.verify.runner import expectations, plan, table, write_jsonl, write_junit
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def scenario(name: str):  # type: ignore[no-untyped-def]

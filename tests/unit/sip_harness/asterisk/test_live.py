@@ -11,7 +11,7 @@ from sim.errors import AMIError, BadInputError
 from sim.scenario import load_scenario
 from sip_harness.asterisk import live as control
 
-UK = Path(__file__).resolve().parents[2] / "scenarios" / "uk_gnp_weekend.yaml"
+UK = Path(__file__).resolve().parents[4] / "scenarios" / "uk_gnp_weekend.yaml"
 
 
 class StubAMI:

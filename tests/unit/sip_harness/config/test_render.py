@@ -33,7 +33,7 @@ from sip_harness.config.render import (
 )
 from sip_harness.topology import carrier_addresses
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 GOLDEN = ROOT / "tests" / "golden" / "asterisk"
 UK = "uk_gnp_weekend"
 BEFORE = datetime(2026, 11, 27, 12, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 
 from cutover.cli.app import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 UK = str(ROOT / "scenarios" / "uk_gnp_weekend.yaml")
 
 

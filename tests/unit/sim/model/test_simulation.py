@@ -16,7 +16,7 @@ from sim.model import CutoverModel, simulate
 from sim.report import write_events
 from sim.scenario import Scenario, load_scenario, scenario_from_text
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[4] / "scenarios"
 
 
 def at(text: str) -> datetime:
