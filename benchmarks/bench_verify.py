@@ -18,10 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from sim.model import Replay
 from sim.scenario import load_scenario
 from sip_harness.asterisk import live as control
 from sip_harness.asterisk import runner as asterisk
-from sip_harness.verify import runner as suite
+from sip_harness.verify.runner import run_suite
 
 
 def scenario_text(numbers: int) -> str:
@@ -86,13 +87,14 @@ def main() -> None:
         scenario = load_scenario(path)
         state_file = Path(tmp) / "asterisk.json"
         point = ("after_cutover", scenario.checkpoint("after_cutover").at)
-        control.bring_up(path, checkpoint=point[0], state_file=state_file)
+        replay = Replay(scenario)
+        control.bring_up(replay, point[1], state_file=state_file)
         try:
             stats: dict[str, object] = {}
             started = time.monotonic()
-            results = suite.run_suite(
-                scenario, [point], stats=stats, concurrency=args.concurrency,
-                apply=lambda name, at: control.move_to(path, at=at, state_file=state_file),
+            results = run_suite(
+                replay, [point], stats=stats, concurrency=args.concurrency,
+                apply=lambda name, at: control.move_to(replay, at, state_file=state_file),
                 ami=lambda: asterisk.require_running(state_file=state_file).ami())
             wall = time.monotonic() - started
             playback_failures = _playback_failures(state_file)

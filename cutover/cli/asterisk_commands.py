@@ -27,12 +27,14 @@ def asterisk_up(scenario_path: str, at: datetime | None, checkpoint: str | None,
 
     Only Asterisk starts: each carrier's address stays free for any SIP client to bind.
     """
-    load_scenario_file(scenario_path)
-    from sip_harness.asterisk import live as control
+    scenario = load_scenario_file(scenario_path)
+    instant = scenario.instant(at=at, checkpoint=checkpoint)
+    from sim.model import Replay
+    from sip_harness.asterisk import live
 
-    running, view = control.bring_up(scenario_path, at=at, checkpoint=checkpoint, seed=seed)
+    running, view = live.bring_up(Replay(scenario, seed=seed), instant)
     if as_json:
-        click.echo(json.dumps(control.status_document(), ensure_ascii=False))
+        click.echo(json.dumps(live.status_document(scenario=scenario), ensure_ascii=False))
     else:
         click.echo(f"Asterisk up ({running.backend}) in {running.ready_seconds:.2f} s: "
                    f"SIP {running.sip}, AMI {running.ami_address}; "
@@ -46,10 +48,12 @@ def asterisk_up(scenario_path: str, at: datetime | None, checkpoint: str | None,
 def asterisk_apply(scenario_path: str, at: datetime | None, checkpoint: str | None,
                    seed: int | None) -> int:
     """Apply SCENARIO's routing state at --at or --checkpoint live, without a restart."""
-    load_scenario_file(scenario_path)
-    from sip_harness.asterisk import live as control
+    scenario = load_scenario_file(scenario_path)
+    instant = scenario.instant(at=at, checkpoint=checkpoint)
+    from sim.model import Replay
+    from sip_harness.asterisk import live
 
-    move = control.move_to(scenario_path, at=at, checkpoint=checkpoint, seed=seed)
+    move = live.move_to(Replay(scenario, seed=seed), instant)
     reloads = f"; reloaded: {', '.join(move.reloads)}" if move.reloads else ""
     click.echo(f"at {move.instant.isoformat()}: {len(move.puts)} AstDB entries set, "
                f"{len(move.deletes)} removed{reloads}")
@@ -60,9 +64,9 @@ def asterisk_apply(scenario_path: str, at: datetime | None, checkpoint: str | No
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
 def asterisk_status(as_json: bool) -> int:
     """Whether the Asterisk cutover started runs; its SIP and AMI addresses and carriers."""
-    from sip_harness.asterisk import live as control
+    from sip_harness.asterisk import live
 
-    document = control.status_document()
+    document = live.status_document()
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False))
     elif document.get("running"):

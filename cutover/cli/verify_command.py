@@ -45,17 +45,19 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
     import tempfile
 
     scenario = load_scenario_file(scenario_path)
+    from sim.model import Replay
     from sip_harness.ami import AMIClient
-    from sip_harness.asterisk import live as control
-    from sip_harness.asterisk import runner
-    from sip_harness.config.render import astdb_entries
-    from sip_harness.verify import runner as suite
+    from sip_harness.asterisk import live, runner
+    from sip_harness.verify import results as report
+    from sip_harness.verify.runner import DEFAULT_CONCURRENCY, run_suite
 
     names = checkpoints or (() if instants else tuple(c.name for c in scenario.checkpoints))
     if not names and not instants:
         raise BadInput(f"{scenario_path}: declares no checkpoints; give --at TIME")
     points = [(n, scenario.instant(checkpoint=n)) for n in names]
     points += [(t.isoformat(), scenario.instant(at=t)) for t in instants]
+    # one run of the model, forward through the checkpoints: every instant's routing state
+    replay = Replay(scenario, seed=seed)
     stop: Callable[[], object] | None = None
     if ami_address is not None:
         host, _, port = ami_address.rpartition(":")
@@ -67,52 +69,46 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
             return AMIClient.connect(host, int(port), ami_user, secret)
 
         def apply(name: str, instant: datetime) -> None:
-            view = control.routing_state(scenario, instant, seed=seed)
             with session() as ami:
-                live, target = control.live_entries(ami), astdb_entries(view)
-                for family, key in [k for k in live if k not in target]:
-                    ami.set_db(family, key, None)
-                for (family, key), value in target.items():
-                    if live.get((family, key)) != value:
-                        ami.set_db(family, key, value)
+                live.sync_astdb(ami, live.view_at(replay, instant))
     else:
         state_file = runner.state_file_path()
         if not runner.status(state_file=state_file).running:
             state_file = Path(tempfile.mkdtemp(prefix="cutover-verify-")) / "asterisk.json"
-            control.bring_up(scenario_path, at=points[0][1], seed=seed, state_file=state_file)
+            live.bring_up(replay, points[0][1], state_file=state_file)
 
             def stop() -> object:
-                report = runner.down(state_file=state_file)
+                down = runner.down(state_file=state_file)
                 state_file.parent.rmdir()
-                return report
+                return down
 
         def session() -> AMIClient:
             return runner.require_running(state_file=state_file).ami()
 
         def apply(name: str, instant: datetime) -> None:
-            control.move_to(scenario_path, at=instant, seed=seed, state_file=state_file)
+            live.move_to(replay, instant, state_file=state_file)
 
     stats: dict[str, Any] = {}
     tty = sys.stderr.isatty()
     try:
-        results = suite.run_suite(
-            scenario, points, apply=apply, ami=session, seed=seed, stats=stats,
-            concurrency=concurrency or suite.DEFAULT_CONCURRENCY,
+        results = run_suite(
+            replay, points, apply=apply, ami=session, stats=stats,
+            concurrency=concurrency or DEFAULT_CONCURRENCY,
             progress=(lambda text: click.echo(text, err=True)) if tty else None)
     finally:
         if stop is not None:
             stop()
     if json_path is not None:
-        suite.write_jsonl(results, json_path)
+        report.write_jsonl(results, json_path)
     if junit is not None:
-        suite.write_junit(results, junit, suite=scenario.name)
+        report.write_junit(results, junit, suite=scenario.name)
     from rich.console import Console
 
     console = Console()
     for name, _ in points:
-        console.print(suite.table(results, name))
+        console.print(report.table(results, name))
     for failed in (r for r in results if r.passed is False):
         click.echo(f"FAIL {failed.check}: {failed.reason}")
-    click.echo(f"{scenario.name}: {suite.summary_line(results)} ({stats.get('calls', 0)} "
+    click.echo(f"{scenario.name}: {report.summary_line(results)} ({stats.get('calls', 0)} "
                f"calls, at most {stats.get('max_in_flight', 0)} in flight)")
     return EXIT_CHECKS_FAILED if any(r.passed is False for r in results) else EXIT_OK

@@ -54,6 +54,11 @@ class Replay:
         """The furthest instant the run has reached."""
         return self._model.wall(self._model.env.now)
 
+    @property
+    def publishes(self) -> list[datetime]:
+        """When the run published a change of the routing state, in order, so far."""
+        return [self._model.wall(t) for t in self._times[1:]]
+
     def run_to(self, instant: datetime) -> None:
         """Run the model on to ``instant`` (nothing to do if it is already there)."""
         self._model.run(instant)

@@ -37,8 +37,9 @@ from sip_harness.ami import AMIClient
 from sip_harness.config.dialplan import RING_SECONDS, VOICEMAIL_CONTEXT, VOICEMAIL_MAIN
 from sip_harness.config.render import mailbox_pin
 from sip_harness.topology import ASTERISK_HOST, SIP_PORT
+from sip_harness.verify.expectations import Expected, Where
 
-__all__ = ["Expected", "CheckResult", "CHECKS", "inbound", "outbound_callerid", "voicemail",
+__all__ = ["CheckResult", "CHECKS", "inbound", "outbound_callerid", "voicemail",
            "unallocated", "derived_checks"]
 
 #: The checks of a number, in the order of the table's columns.
@@ -52,24 +53,6 @@ MIN_PLAYED = 1.0        # seconds of the message's tones the retrieving phone mu
                         # at least (and the envelope's duration less a second)
 EVENT_TIMEOUT = 10.0
 _RECORDINGS = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What the routing core says about one number at one checkpoint."""
-
-    checkpoint: str
-    number: str
-    origin: str                 # the external caller's carrier
-    carrier: str                # where an inbound call should end: the serving carrier
-    phone: bool                 # ... at the customer's phone (the carrier hosts it)
-    reason: str                 # the routing core's words
-    presented: str              # the caller ID the customer's phone presents
-    mailbox: str | None
-    losing: str
-    gaining: str
-    ported: bool
-    pre_port: tuple[str, bool, str] | None = None  # (carrier, phone, presented) if rolled back
 
 
 @dataclass
@@ -103,10 +86,6 @@ def _sip(arrival: dict[str, Any] | None, status: Any = None) -> dict[str, Any]:
             "status": status}
 
 
-def _where(carrier: str, phone: bool) -> str:
-    return f"{carrier} (customer's phone)" if phone else carrier
-
-
 def _place(fleet: Fleet, agent: Any, ua: str, number: str, caller: str | None,
            until: str = "final", timeout: float = ANSWER_TIMEOUT) -> tuple[int, dict[str, Any]]:
     fleet.pace()
@@ -125,17 +104,17 @@ def _end(agent: Any, cid: int) -> None:
     agent.wait_call(cid, "disconnected", ANSWER_TIMEOUT)
 
 
-def inbound(fleet: Fleet, exp: Expected, caller: str) -> tuple[CheckResult, str | None]:
+def inbound(fleet: Fleet, exp: Expected, caller: str) -> tuple[CheckResult, Where | None]:
     """Call the number as ``caller`` on the origin carrier; where did it arrive?
 
-    Returns the result and where the call arrived (a carrier id, None if nowhere).
+    Returns the result and where the call arrived (None if nowhere).
     """
     agent = fleet.phone(exp.number)
     _, state = _place(fleet, agent, CALLER, exp.number, caller)
     arrivals = agent.arrivals(from_user=caller, ua=exp.number) + fleet.trunk_arrivals(
         from_user=caller, user=exp.number)
     arrival = arrivals[0] if arrivals else None
-    expected = _where(exp.carrier, exp.phone)
+    expected = str(exp.where)
     if arrival is None:
         return CheckResult(exp.checkpoint, exp.number, "inbound", expected, "nowhere", False,
                            f"{exp.number} at {exp.checkpoint}: expected {expected} "
@@ -143,17 +122,17 @@ def inbound(fleet: Fleet, exp: Expected, caller: str) -> tuple[CheckResult, str 
                            f"{state['status']} {state['reason']})", _sip(None, state["status"])
                            ), None
     at_phone = arrival["ua"] == exp.number
-    carrier = exp.gaining if at_phone else arrival["ua"]
-    observed = _where(carrier, at_phone)
+    arrived = Where(exp.gaining if at_phone else arrival["ua"], at_phone)
+    observed = str(arrived)
     problems = []
-    if (carrier, at_phone) != (exp.carrier, exp.phone):
+    if arrived != exp.where:
         problems.append(f"expected {expected} ({exp.reason}); the call arrived at {observed}")
     if arrival["from_user"] != caller:
         problems.append(f"the callee saw caller ID {arrival['from_user']!r}, not {caller}")
     reason = (f"{exp.number} at {exp.checkpoint}: " + "; ".join(problems) if problems
               else f"arrived at {observed}; caller ID {caller} seen")
     return CheckResult(exp.checkpoint, exp.number, "inbound", expected, observed, not problems,
-                       reason, _sip(arrival, state["status"])), carrier
+                       reason, _sip(arrival, state["status"])), arrived
 
 
 def outbound_callerid(fleet: Fleet, exp: Expected, destination: str, destination_carrier: str
@@ -343,23 +322,23 @@ def unallocated(fleet: Fleet, checkpoint: str, number: str, caller: str) -> Chec
                        _sip(arrived[0] if arrived else None, state["status"]))
 
 
-def derived_checks(exp: Expected, arrived: str | None, arrived_phone: bool,
-                   presented: str | None, evidence: dict[str, Any]) -> list[CheckResult]:
+def derived_checks(exp: Expected, arrived: Where | None, presented: str | None,
+                   evidence: dict[str, Any]) -> list[CheckResult]:
     """The negative checks read off the inbound and outbound calls' observations."""
     out: list[CheckResult] = []
-    observed = _where(arrived, arrived_phone) if arrived else "nowhere"
+    observed = str(arrived) if arrived else "nowhere"
     if not exp.ported:
-        ok = arrived == exp.losing and not arrived_phone
+        ok = arrived == Where(exp.losing, False)
         out.append(CheckResult(
             exp.checkpoint, exp.number, "not_ported", exp.losing, observed, ok,
             f"not yet ported: reaches the losing carrier {exp.losing}" if ok else
             f"{exp.number} at {exp.checkpoint}: not ported ({exp.reason}), expected the "
             f"losing carrier {exp.losing}; the call arrived at {observed}", evidence))
     if exp.pre_port is not None:
-        carrier, phone, before = exp.pre_port
-        want = f"{_where(carrier, phone)}, presents {before}"
+        before = exp.pre_port
+        want = f"{before.where}, presents {before.presented}"
         got = f"{observed}, presents {presented}"
-        ok = (arrived, arrived_phone, presented) == (carrier, phone, before)
+        ok = arrived == before.where and presented == before.presented
         out.append(CheckResult(
             exp.checkpoint, exp.number, "rollback", want, got, ok,
             "rolled back: matches the pre-port state" if ok else

@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 
 from cutover.cli.app import main
+from sim.model import Replay
 from sim.scenario import load_scenario
+from sip_harness.ami.astdb import read_families
 from sip_harness.asterisk import live as control
 from sip_harness.asterisk import runner as asterisk
 from sip_harness.config.render import hosted_phones
@@ -40,7 +42,7 @@ def network(live_asterisk: Any, stand_in: dict[str, str]) -> Iterator[TrunkListe
     scenario = load_scenario(UK)
     ends = {c: (a.host, a.port) for c, a in carrier_addresses(scenario.carrier_ids).items()}
     ends |= {n: (p.host, p.port) for n, p in hosted_phones(scenario).items()}
-    control.move_to(UK, checkpoint="before", state_file=live_asterisk.state_file)
+    move(live_asterisk, "before")
     try:
         with TrunkListeners(ends) as listeners:
             yield listeners
@@ -48,7 +50,7 @@ def network(live_asterisk: Any, stand_in: dict[str, str]) -> Iterator[TrunkListe
         running = asterisk.require_running(state_file=live_asterisk.state_file)
         asterisk.apply_config(running, stand_in, state_file=live_asterisk.state_file)
         with running.ami() as ami:
-            for family, key in control.live_entries(ami):
+            for family, key in read_families(ami, control.FAMILIES):
                 ami.set_db(family, key, None)
 
 
@@ -71,8 +73,12 @@ def call(sipp: str, number: str, listeners: TrunkListeners, *, source: str = "12
     return arrivals[0]
 
 
+REPLAY = Replay(load_scenario(UK))  # one run of the model for every move of the module
+
+
 def move(live: Any, checkpoint: str) -> control.Move:
-    return control.move_to(UK, checkpoint=checkpoint, state_file=live.state_file)
+    instant = REPLAY.scenario.instant(checkpoint=checkpoint)
+    return control.move_to(REPLAY, instant, state_file=live.state_file)
 
 
 def test_before_the_port_the_call_reaches_bt(network: TrunkListeners, sipp: str) -> None:
@@ -126,12 +132,12 @@ def test_bad_apply_changes_nothing(network: TrunkListeners, cli_state: Any, args
     running = asterisk.require_running(state_file=cli_state.state_file)
     move(cli_state, "after_cutover")
     with running.ami() as ami:
-        before = control.live_entries(ami)
+        before = read_families(ami, control.FAMILIES)
     assert main(["asterisk", "apply", scenario, *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
     with running.ami() as ami:
-        assert control.live_entries(ami) == before
+        assert read_families(ami, control.FAMILIES) == before
     move(cli_state, "before")
 
 

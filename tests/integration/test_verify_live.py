@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from cutover.cli.app import main
+from sip_harness.ami.astdb import read_families
 from sip_harness.asterisk import live as control
 from sip_harness.asterisk import runner as asterisk
 
@@ -38,7 +39,7 @@ def _forget_scenario(live: Any, stand_in: dict[str, str] | None = None) -> None:
     if stand_in is not None:
         asterisk.apply_config(running, stand_in, state_file=live.state_file)
         with running.ami() as ami:
-            for family, key in control.live_entries(ami):
+            for family, key in read_families(ami, control.FAMILIES):
                 ami.set_db(family, key, None)
     # no scenario recorded: the next move may bring any scenario's carriers
     asterisk.record(running, scenario="", instant="", state_file=live.state_file)

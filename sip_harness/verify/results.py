@@ -1,0 +1,77 @@
+"""The results of a verification: JSON lines, JUnit XML, a table per checkpoint, one line."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sip_harness.verify import checks
+from sip_harness.verify.checks import CheckResult
+
+__all__ = ["write_jsonl", "write_junit", "table", "summary_line"]
+
+
+def write_jsonl(results: Iterable[CheckResult], path: Path) -> None:
+    """One JSON object per check per line."""
+    with open(path, "w") as out:
+        for r in results:
+            out.write(json.dumps(r.as_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def write_junit(results: Sequence[CheckResult], path: Path, *, suite: str) -> None:
+    """JUnit XML: one testsuite per checkpoint, one testcase per check of a number."""
+    root = ET.Element("testsuites", name=suite)
+    for checkpoint in dict.fromkeys(r.checkpoint for r in results):
+        rows = [r for r in results if r.checkpoint == checkpoint]
+        element = ET.SubElement(root, "testsuite", name=f"{suite}.{checkpoint}",
+                                tests=str(len(rows)),
+                                failures=str(sum(r.passed is False for r in rows)),
+                                skipped=str(sum(r.passed is None for r in rows)))
+        for r in rows:
+            case = ET.SubElement(element, "testcase", classname=f"{suite}.{checkpoint}",
+                                 name=f"{r.number} {r.check}")
+            if r.passed is False:
+                failure = ET.SubElement(case, "failure", message=r.reason)
+                failure.text = json.dumps({"expected": r.expected, "observed": r.observed,
+                                           "evidence": r.evidence}, ensure_ascii=False)
+            elif r.passed is None:
+                ET.SubElement(case, "skipped", message=r.reason)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def table(results: Sequence[CheckResult], checkpoint: str) -> Any:
+    """A rich table for one checkpoint: numbers x checks, each cell pass / FAIL / n/a."""
+    from rich.table import Table
+
+    rows = [r for r in results if r.checkpoint == checkpoint]
+    names = [c for c in (*checks.CHECKS, "unallocated") if any(r.check == c for r in rows)]
+    grid = Table(title=f"checkpoint {checkpoint}")
+    grid.add_column("number", no_wrap=True, min_width=max((len(r.number) for r in rows),
+                                                          default=6))
+    for name in names:
+        grid.add_column(_HEADINGS.get(name, name))
+    for number in dict.fromkeys(r.number for r in rows):
+        cells = {r.check: r for r in rows if r.number == number}
+        grid.add_row(number, *(_cell(cells.get(n)) for n in names))
+    return grid
+
+
+_HEADINGS = {"outbound_callerid": "caller ID", "not_ported": "not ported"}
+
+
+def _cell(result: CheckResult | None) -> str:
+    if result is None:
+        return ""
+    if result.passed is None:
+        return "[dim]n/a[/dim]"
+    return "[green]pass[/green]" if result.passed else f"[red]FAIL[/red] {result.observed}"
+
+
+def summary_line(results: Sequence[CheckResult]) -> str:
+    passed = sum(r.passed is True for r in results)
+    failed = sum(r.passed is False for r in results)
+    skipped = sum(r.passed is None for r in results)
+    return f"{passed} passed, {failed} failed, {skipped} not applicable"
