@@ -6,8 +6,8 @@ __all__ = [
     "REGIME_COUNTRIES",
     "NumberType",
     "ServiceType",
-    "NumberPlan",
-    "NUMBER_PLANS",
+    "NationalPlan",
+    "NATIONAL_PLANS",
     "normalise",
     "country_for",
     "number_type",
@@ -17,12 +17,14 @@ __all__ = [
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
 from sim.errors import NumberFormatError
+from sim.routing.number_plan import PrefixMap
 
 #: Regime names (as in scenarios) to the ISO 3166 country whose number plan they use.
 REGIME_COUNTRIES: dict[str, str] = {"uk": "GB", "pt": "PT", "us": "US"}
@@ -43,21 +45,33 @@ class NumberType(StrEnum):
 
 
 @dataclass(frozen=True)
-class NumberPlan:
-    """One country's number plan as data: national-number prefixes to types (longest wins)."""
+class NationalPlan:
+    """One country's national number plan as data: national-number prefixes to types.
+
+    Not the routing core's :class:`sim.routing.NumberPlan` (E.164 ranges to range holders),
+    though the longest-prefix match is that plan's.
+    """
 
     country: str
     prefixes: tuple[tuple[str, NumberType], ...]
     default: NumberType
     portable: frozenset[NumberType]
 
+    @cached_property
+    def _types(self) -> PrefixMap[NumberType]:
+        return PrefixMap(self.prefixes)
+
     def classify(self, national: str) -> NumberType:
-        """The type of a national significant number (digits after the country code)."""
-        best: tuple[int, NumberType] | None = None
-        for prefix, kind in self.prefixes:
-            if national.startswith(prefix) and (best is None or len(prefix) > best[0]):
-                best = (len(prefix), kind)
-        return best[1] if best else self.default
+        """The type of a national significant number (digits after the country code).
+
+        Returns the type of the longest listed prefix ``national`` starts with, else the
+        plan's default.
+
+        >>> NATIONAL_PLANS["pt"].classify("912345678")
+        <NumberType.MOBILE: 'mobile'>
+        """
+        kind = self._types.get(national)
+        return self.default if kind is None else kind
 
 
 _NT = NumberType
@@ -65,8 +79,8 @@ _NT = NumberType
 #: Per-regime plans. UK and PT prefixes are DOMAIN.md's lists (UK provider page; ANACOM FAQ 3);
 #: US toll-free NPAs are the NANP's 8xx toll-free codes, and the checklist seed lists toll-free
 #: numbers among those to port.
-NUMBER_PLANS: dict[str, NumberPlan] = {
-    "uk": NumberPlan(
+NATIONAL_PLANS: dict[str, NationalPlan] = {
+    "uk": NationalPlan(
         country="GB",
         prefixes=(
             ("1", _NT.GEOGRAPHIC),
@@ -79,7 +93,7 @@ NUMBER_PLANS: dict[str, NumberPlan] = {
         default=_NT.OTHER,
         portable=frozenset({_NT.GEOGRAPHIC, _NT.NON_GEOGRAPHIC, _NT.MOBILE}),
     ),
-    "pt": NumberPlan(
+    "pt": NationalPlan(
         country="PT",
         prefixes=(
             ("2", _NT.FIXED),
@@ -95,7 +109,7 @@ NUMBER_PLANS: dict[str, NumberPlan] = {
         default=_NT.OTHER,
         portable=frozenset({_NT.FIXED, _NT.MOBILE, _NT.NOMADIC_VOIP, _NT.NON_GEOGRAPHIC}),
     ),
-    "us": NumberPlan(
+    "us": NationalPlan(
         country="US",
         prefixes=tuple(
             (npa, _NT.TOLL_FREE) for npa in ("800", "833", "844", "855", "866", "877", "888")
@@ -171,15 +185,15 @@ def normalise(text: str, *, country: str | None = None) -> str:
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
 
-def _plan(regime: str) -> NumberPlan:
+def _plan(regime: str) -> NationalPlan:
     key = regime.lower()
-    if key not in NUMBER_PLANS:
+    if key not in NATIONAL_PLANS:
         # Accept an ISO code too ('GB' -> 'uk').
-        by_country = {plan.country: name for name, plan in NUMBER_PLANS.items()}
+        by_country = {plan.country: name for name, plan in NATIONAL_PLANS.items()}
         key = by_country.get(regime.upper(), "")
-    if key not in NUMBER_PLANS:
-        raise ValueError(f"unknown regime {regime!r}: known regimes are {sorted(NUMBER_PLANS)}")
-    return NUMBER_PLANS[key]
+    if key not in NATIONAL_PLANS:
+        raise ValueError(f"unknown regime {regime!r}: known regimes are {sorted(NATIONAL_PLANS)}")
+    return NATIONAL_PLANS[key]
 
 
 def number_type(e164: str, regime: str) -> NumberType:

@@ -38,10 +38,11 @@ from sim.errors import (
     RoutingError,
     UnknownNumberError,
 )
-from sim.routing.lookup import digit_count as _digits
-from sim.routing.lookup import e164_to_int, int_to_e164, make_serving_carrier
-from sim.routing.lookup import to_int as _to_int
-from sim.routing.number_plan import MAX_DIGITS, POW10, NumberPlan
+from sim.routing.e164 import digit_count as _digits
+from sim.routing.e164 import e164_to_int, first_non_e164, int_to_e164, is_e164
+from sim.routing.e164 import to_int as _to_int
+from sim.routing.lookup import make_serving_carrier
+from sim.routing.number_plan import NumberPlan
 from sim.routing.porting_db import (
     PortingDatabase,
     PortingHistory,
@@ -279,9 +280,8 @@ class RoutingCore:
             numbers = np.array(nums, dtype=np.int64)
         except (TypeError, ValueError, OverflowError):
             numbers = np.array([_to_int(x) for x in nums], dtype=np.int64)
-        bad = (numbers <= 0) | (numbers >= POW10[MAX_DIGITS])
-        if bad.any():
-            raise NumberFormatError(f"{nums[int(np.argmax(bad))]!r} is not an E.164 number")
+        if (bad := first_non_e164(numbers)) >= 0:
+            raise NumberFormatError(f"{nums[bad]!r} is not an E.164 number")
         index = self._index
         try:
             carriers_ix = np.array([index[c] for c in cars], dtype=np.int16)
@@ -324,9 +324,8 @@ class RoutingCore:
             raise RoutingError(f"{len(nums)} ported numbers but {len(cars)} serving carriers")
         if not nums.size:
             return core
-        bad = (nums <= 0) | (nums >= POW10[MAX_DIGITS])
-        if bad.any():
-            raise NumberFormatError(f"{int(nums[int(np.argmax(bad))])!r} is not an E.164 number")
+        if (bad := first_non_e164(nums)) >= 0:
+            raise NumberFormatError(f"{int(nums[bad])!r} is not an E.164 number")
         wrong = (cars < 0) | (cars >= len(core.carrier_ids))
         if wrong.any():
             raise RoutingError(f"ported number: carrier index {int(cars[int(np.argmax(wrong))])} "
@@ -435,10 +434,8 @@ class RoutingCore:
                 carriers: Sequence[int] | np.ndarray = cars
             else:
                 numbers = np.array(nums, dtype=np.int64)
-                bad = (numbers <= 0) | (numbers >= POW10[MAX_DIGITS])
-                if bad.any():
-                    raise NumberFormatError(
-                        f"{nums[int(np.argmax(bad))]!r} is not an E.164 number")
+                if (bad := first_non_e164(numbers)) >= 0:
+                    raise NumberFormatError(f"{nums[bad]!r} is not an E.164 number")
                 carriers = np.array(cars, dtype=np.int16)
                 holders = self._plan.holder_batch(numbers)
                 if (holders < 0).any():
@@ -459,9 +456,8 @@ class RoutingCore:
     def _with_few(self, db: PortingDatabase, nums: list[int], cars: list[int]
                   ) -> PortingDatabase:
         """``apply``'s checks and database for a few changes, without numpy (same results)."""
-        limit = POW10[MAX_DIGITS]
         for n in nums:
-            if n <= 0 or n >= limit:
+            if not is_e164(n):
                 raise NumberFormatError(f"{n!r} is not an E.164 number")
         holder_index = self._plan.holder_index
         holders = [holder_index(n, _digits(n)) for n in nums]

@@ -1,26 +1,35 @@
-"""The number plan: E.164 prefix ranges and their range holders, with longest-prefix match."""
+"""The number plan: E.164 prefix ranges and their range holders, with longest-prefix match.
+
+The project's one longest-prefix match: the routing core's plan, its single-lookup hot path
+(which calls the plan's own probe, :attr:`NumberPlan.holder_index`), and :class:`PrefixMap`
+for anything else keyed by digit prefixes (a scenario's ranges as it is read, a national
+plan's number types).
+"""
 
 from __future__ import annotations
 
-__all__ = ["NumberPlan", "MAX_DIGITS", "POW10"]
+__all__ = ["NumberPlan", "PrefixMap"]
 
 import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from sim.errors import NumberFormatError, RoutingError
+from sim.routing.e164 import E164_END, MAX_DIGITS, POW10
 from sim.routing.number_table import NumberTable
 
-MAX_DIGITS = 15  # E.164
-POW10 = tuple(10**i for i in range(MAX_DIGITS + 2))
-_MISSING = np.iinfo(np.int16).min  # batch probe: no entry for this prefix
+_MISSING = np.iinfo(np.int16).min  # probe: no entry for this prefix
+_V = TypeVar("_V", bound=Hashable)
 
 
 class NumberPlan:
     """Ranges by E.164 prefix, each held by one carrier (an index into the carrier list).
 
-    Lookups start at the shortest prefix length ``lmin``. Every ``lmin``-digit block that a
+    ``holder_index(n, digits)`` is the single-number probe: the index of the range holder of
+    ``n`` (``digits`` long), or -1 if no range holds it. Lookups start at the shortest prefix
+    length ``lmin``. Every ``lmin``-digit block that a
     range touches has one entry: the holder index (>= 0) when nothing longer lies beneath it,
     or ``-2 - fallback`` (<= -1) telling the lookup to try the longer prefixes, longest
     first, and to fall back to ``fallback`` (the block's own holder, or -1). By volume most
@@ -44,16 +53,28 @@ class NumberPlan:
         for prefix, holder in ranges:
             texts.append(prefix)
             holder_ids.append(holder)
-        for prefix in texts:
-            if not (prefix.__class__ is str and prefix[:1] == "+" and prefix[1:].isdigit()
-                    and prefix.isascii() and prefix[1:2] != "0" and len(prefix) <= MAX_DIGITS + 1):
-                raise NumberFormatError(f"range prefix {prefix!r} is not '+' and 1-15 digits")
         unknown = sorted({h for h in holder_ids if h not in carrier_index})
         if unknown:
+            _check_prefixes(texts)
             raise RoutingError(f"range holder(s) {', '.join(unknown)} are not known carriers")
+        self._load(texts, [carrier_index[h] for h in holder_ids])
+
+    @classmethod
+    def of_indices(cls, ranges: Iterable[tuple[str, int]]) -> NumberPlan:
+        """A plan whose holders are given as indices (>= 0, below 32768) rather than ids.
+
+        Raises NumberFormatError or RoutingError as the constructor.
+        """
+        plan = object.__new__(cls)
+        pairs = list(ranges)
+        plan._load([p for p, _ in pairs], [h for _, h in pairs])
+        return plan
+
+    def _load(self, texts: list[str], holder_indices: list[int]) -> None:
+        _check_prefixes(texts)
         self.prefixes = np.array([int(p[1:]) for p in texts], dtype=np.int64)
         self.lengths = np.array([len(p) - 1 for p in texts], dtype=np.int8)
-        self.holders = np.array([carrier_index[h] for h in holder_ids], dtype=np.int32)
+        self.holders = np.array(holder_indices, dtype=np.int32)
         uniq, counts = np.unique(self.prefixes, return_counts=True)
         if (counts > 1).any():
             dups = ", ".join("+" + str(p) for p in uniq[counts > 1][:5])
@@ -99,27 +120,59 @@ class NumberPlan:
         self.holder_index = self._make_holder_index()
 
     def _make_holder_index(self) -> Callable[[int, int], int]:
+        # The one single-number probe, with what it reads bound as closure locals: the
+        # routing core's hot path calls it as it is, so it is fast rather than pretty.
         get = self.entries.get
         descend_divs = self.descend_divs
-        block_divs = self.block_divs
+        block_divs = self.block_divs + (0,) * 48  # any longer digit count finds nothing
+        blocks, block_base = self.block_array, self.block_base
+        nblocks = len(blocks) if blocks is not None else 0
+        missing = _MISSING
 
-        def holder_index(n: int, digits: int) -> int:
-            """Index of the range holder of ``n`` (``digits`` long), or -1 if unallocated."""
-            div = block_divs[digits] if 0 < digits <= MAX_DIGITS else 0
-            if not div:
+        if blocks is None:
+            def holder_index(n: int, digits: int) -> int:
+                """Index of the range holder of ``n`` (``digits`` long), or -1 if unallocated."""
+                div = block_divs[digits]
+                if div:
+                    v = get(n // div, missing)
+                    if v >= 0:
+                        return v
+                    if v != missing:
+                        for d in descend_divs[digits]:
+                            w = get(n // d)
+                            if w is not None:
+                                return w
+                        return -2 - v
                 return -1
-            v = get(n // div)
-            if v is None:
+        else:
+            def holder_index(n: int, digits: int) -> int:
+                """Index of the range holder of ``n`` (``digits`` long), or -1 if unallocated."""
+                div = block_divs[digits]
+                if div:
+                    b = n // div - block_base
+                    v = blocks[b] if 0 <= b < nblocks else missing
+                    if v >= 0:
+                        return v
+                    if v != missing:
+                        for d in descend_divs[digits]:
+                            w = get(n // d)
+                            if w is not None:
+                                return w
+                        return -2 - v
                 return -1
-            if v >= 0:
-                return v
-            for d in descend_divs[digits]:
-                w = get(n // d)
-                if w is not None:
-                    return w
-            return -2 - v
 
         return holder_index
+
+    def holder_of_digits(self, digits: str) -> int:
+        """Index of the holder of the longest range prefix a digit string starts with, or -1.
+
+        ``digits`` is a number's digits without the ``+`` (possibly longer than a number):
+        ``plan.holder_of_digits("441632960001")``. Anything not ASCII digits matches nothing.
+        """
+        if not (digits.isascii() and digits.isdigit()) or digits[0] == "0":
+            return -1  # no prefix starts with 0
+        head = digits[:MAX_DIGITS]  # prefixes are at most MAX_DIGITS long
+        return self.holder_index(int(head), len(head))
 
     def rebuilt(self) -> NumberPlan:
         """A new plan with the same ranges, its lookup structures built afresh."""
@@ -145,7 +198,7 @@ class NumberPlan:
                 out[:] = self._holder_same_length(n, d_lo)
             return out
         digits = np.searchsorted(np.array(POW10, dtype=np.int64), n, side="right")
-        valid = (n > 0) & (digits <= MAX_DIGITS)
+        valid = (n > 0) & (n < E164_END)
         for d in np.unique(digits[valid]).tolist():
             sel = np.flatnonzero(valid & (digits == d))
             out[sel] = self._holder_same_length(n[sel], int(d))
@@ -179,3 +232,42 @@ class NumberPlan:
     def content_items(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(prefix ints, prefix lengths, holder indices) of every range."""
         return self.prefixes, self.lengths, self.holders
+
+
+def _check_prefixes(texts: list[str]) -> None:
+    for prefix in texts:
+        if not (prefix.__class__ is str and prefix[:1] == "+" and prefix[1:].isdigit()
+                and prefix.isascii() and prefix[1:2] != "0" and len(prefix) <= MAX_DIGITS + 1):
+            raise NumberFormatError(f"range prefix {prefix!r} is not '+' and 1-15 digits")
+
+
+class PrefixMap(Generic[_V]):
+    """Values by digit prefix, longest prefix wins: a :class:`NumberPlan` holding any values.
+
+    >>> kinds = PrefixMap([("7", "mobile"), ("1", "geographic"), ("1632", "drama")])
+    >>> kinds.get("1632960001"), kinds.get("7700900001"), kinds.get("0800")
+    ('drama', 'mobile', None)
+
+    Raises
+    ------
+    NumberFormatError
+        A prefix is not 1-15 digits with no leading zero.
+    RoutingError
+        Two entries share a prefix.
+    """
+
+    __slots__ = ("values", "_plan")
+
+    def __init__(self, items: Iterable[tuple[str, _V]]) -> None:
+        pairs = list(items)
+        self.values: tuple[_V, ...] = tuple(dict.fromkeys(v for _, v in pairs))
+        index = {v: i for i, v in enumerate(self.values)}
+        self._plan = NumberPlan.of_indices(("+" + p, index[v]) for p, v in pairs)
+
+    def __len__(self) -> int:
+        return len(self._plan)
+
+    def get(self, digits: str) -> _V | None:
+        """The value of the longest prefix ``digits`` starts with, or None if none does."""
+        i = self._plan.holder_of_digits(digits)
+        return self.values[i] if i >= 0 else None

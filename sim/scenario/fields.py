@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from sim.errors import NumberFormatError, ScenarioIssue
+from sim.scenario.keys import KEYS
 from sim.scenario.yaml_source import YamlSource
 
 __all__ = ["REQUIRED", "FieldReader", "key_path"]
@@ -20,27 +21,6 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 # As the default of FieldReader.get: the key must be present (and not null).
 REQUIRED = object()
-
-_KEYS = {
-    "": {"name", "description", "regime", "seed", "start", "horizon", "routing", "carriers",
-         "interconnects", "ranges", "customers", "port_orders", "traffic", "checkpoints"},
-    "carrier": {"id", "name", "routing_number", "desk", "outages", "copy_lag_minutes"},
-    "desk": {"capacity", "answer_hours"},
-    "outage": {"start", "minutes"},
-    "range": {"prefix", "holder"},
-    "customer": {"id", "name", "account", "pin", "pvc", "address", "carrier", "numbers",
-                 "authorised_signers", "reseller", "pending_order", "contract_restriction",
-                 "inactive_since", "temporary_number", "voicemail"},
-    "mailbox": {"box", "number"},
-    "block": {"first", "count"},
-    "order": {"id", "customer", "numbers", "losing", "gaining", "submitted", "requested_date",
-              "request", "faults", "contract_end", "reattempt_days"},
-    "request": {"account", "name", "address", "pin", "pvc", "loa", "service_type"},
-    "loa": {"complete", "signed", "signer"},
-    "fault": {"kind", "attempt", "minutes", "days", "at", "reason", "number"},
-    "traffic": {"calls_per_number_per_hour", "origins"},
-    "checkpoint": {"name", "at"},
-}
 
 
 class FieldReader:
@@ -61,12 +41,13 @@ class FieldReader:
         self.issues.append(ScenarioIssue(path or "(top)", message, self.src.line(path)))
 
     def mapping(self, value: Any, path: str, kind: str) -> dict[str, Any] | None:
+        """``value`` if it is a mapping (each key not allowed for ``kind`` an issue), else None."""
         if not isinstance(value, dict):
             self.err(path, f"expected a mapping, got {_type(value)}")
             return None
         for key in value:
-            if key not in _KEYS[kind]:
-                allowed = ", ".join(sorted(_KEYS[kind]))
+            if key not in KEYS[kind]:
+                allowed = ", ".join(sorted(KEYS[kind]))
                 self.err(key_path(path, str(key)), f"unknown key {key!r} (allowed: {allowed})")
         return value
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sim.routing.number_plan import PrefixMap
 from sim.scenario.fields import REQUIRED, FieldReader, key_path
 from sim.scenario.types import (
     FAULT_KINDS,
@@ -169,6 +171,7 @@ class Reader(FieldReader):
     def _customers(self, raw: Any, ranges: tuple[NumberRange, ...]) -> dict[str, Customer]:
         out: dict[str, Customer] = {}
         owner: dict[str, str] = {}
+        holders = range_holders(ranges)
         for i, item in enumerate(self.seq(raw, "customers")):
             p = f"customers[{i}]"
             d = self.mapping(item, p, "customer")
@@ -187,9 +190,9 @@ class Reader(FieldReader):
                     self.err(key_path(p, "numbers"),
                              f"{n} already belongs to customer {owner[n]!r}")
                 owner[n] = str(cid)
-                if ranges and range_holder(n, ranges) is None:
+                if ranges and holders(n) is None:
                     self.err(key_path(p, "numbers"), f"{n} is not in any allocated range")
-            holder = range_holder(numbers[0], ranges) if numbers and ranges else None
+            holder = holders(numbers[0]) if numbers and ranges else None
             carrier = self.get(d, "carrier", p, self.carrier_ref, holder)
             mailboxes = []
             for j, m in enumerate(self.seq(d.get("voicemail"), key_path(p, "voicemail"))):
@@ -380,10 +383,16 @@ def _default_scheme(regime: str | None) -> str:
     return "onward" if regime == "uk" else "direct"
 
 
-def range_holder(number: str, ranges: tuple[NumberRange, ...]) -> str | None:
-    """The holder of the longest range prefix that ``number`` starts with, or None."""
-    best: NumberRange | None = None
-    for r in ranges:
-        if number.startswith(r.prefix) and (best is None or len(r.prefix) > len(best.prefix)):
-            best = r
-    return best.holder if best else None
+def range_holders(ranges: tuple[NumberRange, ...]) -> Callable[[str], str | None]:
+    """A lookup giving the holder of the longest range prefix an E.164 number starts with.
+
+    The lookup returns None for a number in no range (or not ``+`` and digits). ``ranges``
+    are the reader's: valid prefixes, each given once.
+    """
+    # _PREFIX's \d also passes non-ASCII digits, which no normalised number starts with.
+    by_prefix = PrefixMap((r.prefix[1:], r.holder) for r in ranges if r.prefix.isascii())
+
+    def holder(number: str) -> str | None:
+        return by_prefix.get(number[1:]) if number[:1] == "+" else None
+
+    return holder

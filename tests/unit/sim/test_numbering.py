@@ -8,7 +8,7 @@ import pytest
 
 from sim.errors import NumberFormatError
 from sim.numbering import (
-    NUMBER_PLANS,
+    NATIONAL_PLANS,
     NumberType,
     country_for,
     is_portable,
@@ -144,6 +144,6 @@ def test_number_type_unparseable() -> None:
 
 
 def test_every_portable_type_has_a_prefix() -> None:
-    for plan in NUMBER_PLANS.values():
+    for plan in NATIONAL_PLANS.values():
         listed = {kind for _, kind in plan.prefixes} | {plan.default}
         assert plan.portable <= listed
