@@ -65,6 +65,10 @@ class FakeAMI:
         self.close()
 
     def close(self) -> None:
+        try:  # wakes the accept() in _serve at once; close() alone leaves it blocked
+            self._server.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._server.close()
         for conn in self._conns:
             try:
