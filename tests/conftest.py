@@ -45,7 +45,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
     report = yield
     if (report.skipped and not hasattr(report, "wasxfail") and on_ci()
             and item.get_closest_marker("live") is not None):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        reason = _reason(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"CI=true: a live test cannot be skipped: {reason}"
     return report
@@ -58,7 +58,13 @@ def pytest_make_collect_report(collector: pytest.Collector
     report = yield
     if report.skipped and on_ci() and isinstance(collector, pytest.Module) \
             and is_live_path(collector.path):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        reason = _reason(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"CI=true: a live test module cannot be skipped: {reason}"
     return report
+
+
+def _reason(longrepr: object) -> str:
+    """A skip's reason: the message of the ``(path, line, "Skipped: why")`` triple."""
+    text = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+    return text.removeprefix("Skipped: ")
