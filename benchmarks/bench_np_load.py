@@ -159,7 +159,7 @@ def cutover_run(args: argparse.Namespace, built: dict[str, Any], work: Path) -> 
         versions = options_ping(SERVER, source=CLIENT[0])
     finally:
         if child.is_alive():
-            os.kill(child.pid or 0, 15)
+            child.terminate()  # SIGTERM to the child alone (a pid of 0 would be our group)
         child.join(timeout=30)
     server = json.loads(report_path.read_text()) if report_path.exists() else {}
     return {"sipp": sipp.to_json(), "server": server, "probe": probe.figures(),

@@ -21,6 +21,8 @@ Everything here takes and returns plain data (ids, dicts, strings), so an agent 
 another process. pjsua2's errors become the project's at one boundary,
 :func:`~sip_harness.agents.pjerrors.translate_error`.
 
+Not run as a doctest: the call needs a running Asterisk (tests/integration/ places real ones).
+
 >>> agent = SIPAgent()                                                   # doctest: +SKIP
 >>> agent.add_ua("vodafone", "127.0.1.3", 0)                             # doctest: +SKIP
 >>> call = agent.call("vodafone", "sip:+441632960001@127.0.0.1:5060")   # doctest: +SKIP

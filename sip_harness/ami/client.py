@@ -12,9 +12,14 @@ per action, events arrive through callbacks on its own thread, and ``close()`` a
 socket errors, are easier to make robust and to test against a fake server
 (:mod:`sip_harness.ami.testing`).
 
->>> with AMIClient.connect("127.0.0.1", 5038, "cutover", secret) as ami:   # doctest: +SKIP
+Against the fake server (a real Asterisk listens on 127.0.0.1:5038, with the run's secret):
+
+>>> from sip_harness.ami.testing import FakeAMI
+>>> with FakeAMI() as fake, AMIClient.connect("127.0.0.1", fake.port, "cutover",
+...                                           fake.secret) as ami:
 ...     ami.set_db("cutover-ported", "+441632960001", "callagenix")
 ...     ami.command("dialplan reload")
+'Dialplan reloaded.'
 """
 
 from __future__ import annotations

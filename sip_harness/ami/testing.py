@@ -4,9 +4,14 @@ The replies below were recorded from the Asterisk 22.10 this project runs (same 
 messages). Handlers can be replaced per action to script refusals, silence (a timeout) or a
 disconnect in the middle of an action.
 
->>> with FakeAMI() as fake:                                   # doctest: +SKIP
+>>> from sip_harness.ami.client import AMIClient
+>>> with FakeAMI() as fake:
 ...     fake.handlers["DBGet"] = lambda action: [{"Response": "Error", "Message": "boom"}]
-...     client = AMIClient.connect("127.0.0.1", fake.port, "cutover", fake.secret)
+...     with AMIClient.connect("127.0.0.1", fake.port, "cutover", fake.secret) as ami:
+...         ami.db_get("cutover-ported", "+441632960001")
+Traceback (most recent call last):
+  ...
+sim.errors.AMIError: AMI refused DBGet cutover-ported/+441632960001: boom
 """
 
 from __future__ import annotations
@@ -65,6 +70,10 @@ class FakeAMI:
         self.close()
 
     def close(self) -> None:
+        try:  # wakes the accept() in _serve at once; close() alone leaves it blocked
+            self._server.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._server.close()
         for conn in self._conns:
             try:

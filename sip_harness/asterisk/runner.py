@@ -5,6 +5,8 @@ What ``cutover asterisk up|down|status|apply`` call. A backend
 ``FullyBooted``; the returned :class:`RunningAsterisk` is saved in a state file (mode 0600, it
 holds the per-run AMI secret) so a later process can find, control and stop it.
 
+Not run as a doctest: it needs a real Asterisk (tests/integration/ runs one).
+
 >>> running = up(confgen_files)            # doctest: +SKIP
 >>> status().running                       # doctest: +SKIP
 True

@@ -12,11 +12,13 @@ Pure: text in memory, no files, no Asterisk. Two steps:
 Moving a running Asterisk from one instant to another is then a diff of two views: AstDB puts
 and deletes (``astdb_diff``), plus a reload only when ``needs_reload`` says the text changed.
 
->>> from sim.model.simulation import simulate                                   # doctest: +SKIP
->>> s = load_scenario("scenarios/uk_gnp_weekend.yaml")               # doctest: +SKIP
->>> at = datetime(2026, 11, 28, 6, tzinfo=UTC)                       # doctest: +SKIP
->>> view = routing_view(s, simulate(s, until=at).routing, at=at)     # doctest: +SKIP
->>> astdb_entries(view)[("cutover-ported", "+441632960001")]         # doctest: +SKIP
+>>> from datetime import UTC, datetime
+>>> from sim.model import simulate
+>>> from sim.scenario import load_scenario
+>>> s = load_scenario("scenarios/uk_gnp_weekend.yaml")
+>>> at = datetime(2026, 11, 28, 6, tzinfo=UTC)
+>>> view = routing_view(s, simulate(s, until=at).routing, at=at)
+>>> astdb_entries(view)[("cutover-ported", "+441632960001")]
 'callagenix'
 """
 

@@ -7,7 +7,6 @@ skip is a failure, so CI never passes without having run them.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import uuid
@@ -53,9 +52,7 @@ exten => 100,1,Answer()
 
 
 def skip_or_fail(reason: str) -> None:
-    """Skip (a machine that cannot run Asterisk), but fail under CI=true."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true: live Asterisk tests cannot be skipped: {reason}")
+    """Skip (a machine that cannot run Asterisk); under CI=true tests/conftest.py fails it."""
     pytest.skip(reason)
 
 

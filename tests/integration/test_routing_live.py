@@ -146,7 +146,9 @@ def test_a_killed_asterisk_gives_exit_3_and_down_cleans_up(network: TrunkListene
                                                            capsys: pytest.CaptureFixture[str]
                                                            ) -> None:
     running = asterisk.require_running(state_file=cli_state.state_file)
-    os.kill(running.asterisk_pid() or 0, signal.SIGKILL)
+    pid = running.asterisk_pid()
+    assert pid is not None and pid > 1, f"no Asterisk pid to kill: {pid!r}"
+    os.kill(pid, signal.SIGKILL)
     started = time.monotonic()
     deadline = started + 5
     while asterisk.status(state_file=cli_state.state_file).running:

@@ -206,6 +206,7 @@ def test_everyday_takes_the_sipp_shape_and_leaves_the_rest() -> None:
         assert parse_everyday(other) is None
 
 
+@pytest.mark.slow  # 1500 examples: 2-4 s on two busy cores
 @settings(max_examples=1500, deadline=None)
 @given(data=everyday_mutations())
 def test_everyday_agrees_with_the_strict_parser(data: bytes) -> None:

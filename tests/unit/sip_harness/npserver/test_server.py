@@ -282,6 +282,7 @@ def mutations() -> st.SearchStrategy[bytes]:
     return st.one_of(st.binary(max_size=300), cut, flip, splice, lines)
 
 
+@pytest.mark.slow  # 600 examples: about 2 s on two busy cores
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=mutations())
 def test_fuzz_answers_400_or_drops_and_never_raises(data: bytes) -> None:
