@@ -75,7 +75,7 @@ def test_asterisk_invite_reads_as_the_strict_parser_reads_it() -> None:
     # a value that is empty, or holds colons itself
     ("INVITE sip:a@h SIP/2.0\r\nSubject:\r\nContact: <sip:b@h:5070>\r\n\r\n",
      {"subject": "", "contact": "<sip:b@h:5070>"}),
-])
+], ids=["compact-forms", "lf-case-blanks", "folded", "repeated-and-junk", "empty-and-colons"])
 def test_parse_invite_is_lenient(message: str, expected: dict[str, str]) -> None:
     assert parse_invite(message) == ("sip:a@h", expected)
 
