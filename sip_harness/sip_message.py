@@ -1,9 +1,13 @@
-"""SIP requests over UDP: a small, strict parser (RFC 3261 section 7) and a response builder.
+"""SIP messages: a small, strict request parser (RFC 3261 section 7), a lenient reader of a
+whole message's headers, and a response builder.
 
-Only what a stateless server needs: the request line, every header (folded lines joined,
-compact forms expanded), the body cut to Content-Length. A request that is not well formed
-raises :class:`MalformedRequest`, which says why and carries enough of the headers, when they
-could be read, to answer ``400 Bad Request``.
+The strict parser (:func:`parse_request`, with :func:`parse_everyday` its fast path) is what a
+stateless server needs: the request line, every header (folded lines joined, compact forms
+expanded), the body cut to Content-Length. A request that is not well formed raises
+:class:`MalformedRequest`, which says why and carries enough of the headers, when they could be
+read, to answer ``400 Bad Request``. :func:`read_message` reads the start line and headers of a
+message another SIP stack has already accepted (an INVITE pjsua2 hands over, a response), and
+checks nothing. Both name headers as :func:`header_key` does: long forms, lower case.
 
 >>> req = parse_request(b"OPTIONS sip:np@127.0.0.1 SIP/2.0\\r\\nVia: SIP/2.0/UDP 127.0.0.1:5090"
 ...     b";branch=z9hG4bK1\\r\\nFrom: <sip:a@x>;tag=1\\r\\nTo: <sip:np@127.0.0.1>\\r\\n"
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 __all__ = ["Request", "MalformedRequest", "parse_request", "response", "error_response",
            "request_number", "COMPACT_FORMS", "REQUIRED", "Everyday", "parse_everyday",
-           "echo_headers"]
+           "echo_headers", "header_key", "Message", "read_message"]
 
 import re
 from collections.abc import Sequence
@@ -42,6 +46,7 @@ _DIGITS = re.compile(r"[0-9]{1,10}")
 # One whole header line: a token name, optional blanks, a colon, the value (to the line end).
 _PAIR = re.compile(r"^([A-Za-z0-9.!%*_+`'~-]+)[ \t]*:[ \t]*([^\r\n]*)\r?$", re.MULTILINE)
 _FOLD = re.compile(r"[ \t]*\r\n[ \t]+")
+_FOLD_LF = re.compile(r"[ \t]*\n[ \t]+")  # the same, once line ends are LF alone
 # A Request-URI: a scheme, a colon, then no blanks, no angle brackets or quotes, ASCII only.
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[!#-;=?-~]+")
 # Visual separators a tel URI (RFC 3966) may put between the digits of a global number.
@@ -53,6 +58,23 @@ _USUAL = ("Via", "From", "To", "Call-ID", "CSeq", "Contact", "Max-Forwards", "Co
           "Expires", "Subject", "Date", "Organization", "Call-Info", "Require", "Proxy-Require")
 _CANONICAL = ({n: n.lower() for n in _USUAL} | {n.lower(): n.lower() for n in _USUAL}
               | COMPACT_FORMS | {k.upper(): v for k, v in COMPACT_FORMS.items()})
+
+
+def header_key(name: str) -> str:
+    """The long lower-case name of header ``name`` (any case, compact or long form).
+
+    >>> header_key("Call-ID"), header_key("i"), header_key("X-Cutover-Path")
+    ('call-id', 'call-id', 'x-cutover-path')
+    """
+    key = _CANONICAL.get(name)
+    return _expanded(name) if key is None else key
+
+
+def _expanded(name: str) -> str:
+    key = name.lower()
+    return COMPACT_FORMS.get(key, key)
+
+
 _NAMES = {"via": "Via", "from": "From", "to": "To", "call-id": "Call-ID", "cseq": "CSeq"}
 MAX_DATAGRAM = 65535
 # The same patterns over bytes, for parse_everyday.
@@ -88,8 +110,7 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """The (first) value of header ``name`` (long or compact, any case), or None."""
-        key = name.lower()
-        values = self.headers.get(COMPACT_FORMS.get(key, key))
+        values = self.headers.get(header_key(name))
         return values[0] if values else None
 
 
@@ -124,8 +145,7 @@ def parse_request(data: bytes) -> Request:
     for name, value in pairs:
         key = canonical(name)
         if key is None:
-            key = name.lower()
-            key = COMPACT_FORMS.get(key, key)
+            key = _expanded(name)
         if key in headers:
             headers[key].append(value.rstrip(" \t"))
             repeated = repeated or key in _SINGLE
@@ -172,6 +192,46 @@ def parse_request(data: bytes) -> Request:
             raise MalformedRequest(f"body shorter than Content-Length {size}", headers)
         rest = rest[:size]  # UDP: bytes past Content-Length are discarded (RFC 3261 18.3)
     return Request(method, uri, headers, rest)
+
+
+class Message(NamedTuple):
+    """The start line and headers of a whole SIP message, as :func:`read_message` read them."""
+
+    start_line: str
+    #: Long lower-case names (see :func:`header_key`) -> values, in the order given.
+    headers: dict[str, list[str]]
+
+    def header(self, name: str) -> str | None:
+        """The (first) value of header ``name`` (long or compact, any case), or None."""
+        values = self.headers.get(header_key(name))
+        return values[0] if values else None
+
+
+def read_message(text: str) -> Message:
+    """The start line and every header of a SIP message (request or response), leniently.
+
+    For a message another SIP stack has already accepted: nothing is checked and nothing is
+    refused. Lines end in CRLF or LF alone; the headers end at the first empty line (the body
+    is not read); a line that starts with a blank continues the header before it; a line
+    without a colon is skipped. Names as :func:`header_key` gives them, values without
+    surrounding blanks, every value of a repeated header in order. Whenever
+    :func:`parse_request` accepts a datagram, this gives the same headers for its text.
+
+    >>> msg = read_message("INVITE sip:+441632960001@h SIP/2.0\\nf: <sip:a@h>;tag=1\\n\\nv=0")
+    >>> msg.start_line, msg.headers
+    ('INVITE sip:+441632960001@h SIP/2.0', {'from': ['<sip:a@h>;tag=1']})
+    """
+    head = text.replace("\r\n", "\n").split("\n\n", 1)[0]
+    start_line, _, block = head.partition("\n")
+    if "\n " in block or "\n\t" in block:
+        block = _FOLD_LF.sub(" ", block)
+    headers: dict[str, list[str]] = {}
+    for line in block.split("\n"):
+        name, colon, value = line.partition(":")
+        name = name.strip(" \t")
+        if colon and name:
+            headers.setdefault(header_key(name), []).append(value.strip(" \t"))
+    return Message(start_line, headers)
 
 
 class Everyday(NamedTuple):

@@ -58,7 +58,7 @@ from sip_harness.agents.pjerrors import (
 )
 
 __all__ = ["SIPAgent", "Arrival", "ERROR_MAP", "translate_error", "call_error", "write_tone_wav",
-           "MAX_CALLS", "MAX_UAS", "DEFAULT_REJECT", "PJ_ETIMEDOUT", "parse_invite"]
+           "MAX_CALLS", "MAX_UAS", "DEFAULT_REJECT", "PJ_ETIMEDOUT"]
 
 _T = TypeVar("_T")
 

@@ -10,6 +10,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sip_harness.sip_message import read_message
+
 __all__ = ["Arrival", "parse_invite", "user_part"]
 
 
@@ -31,26 +33,27 @@ class Arrival:
         return asdict(self)
 
 
-
 _URI_USER = re.compile(r"<?\s*sips?:([^@;>\s]+)@", re.IGNORECASE)
 
 
 def user_part(value: str) -> str:
+    """The user part of the first SIP(S) URI in a header value or URI, or ``''``.
+
+    >>> user_part('"Ann" <sip:+447700900001@127.0.0.1>;tag=a')
+    '+447700900001'
+    """
     match = _URI_USER.search(value)
     return match.group(1) if match else ""
 
 
 def parse_invite(message: str) -> tuple[str, dict[str, str]]:
-    """Request-URI and headers (lower-case names; compact forms expanded) of a SIP request."""
-    head = message.split("\r\n\r\n", 1)[0].split("\n\n", 1)[0]
-    lines = head.replace("\r\n", "\n").split("\n")
-    parts = lines[0].split(" ")
+    """The Request-URI and headers of a SIP request's whole text: long lower-case names (compact
+    forms expanded, as :func:`sip_harness.sip_message.header_key` names them) -> the first value.
+
+    Lenient (:func:`sip_harness.sip_message.read_message`): pjsua2 has already accepted the
+    INVITE, so nothing in it is refused; a start line without a URI gives ``''``.
+    """
+    head = read_message(message)
+    parts = head.start_line.split(" ")
     uri = parts[1] if len(parts) > 1 else ""
-    compact = {"f": "from", "t": "to", "i": "call-id", "m": "contact", "v": "via"}
-    headers: dict[str, str] = {}
-    for line in lines[1:]:
-        name, sep, value = line.partition(":")
-        if sep:
-            key = name.strip().lower()
-            headers.setdefault(compact.get(key, key), value.strip())
-    return uri, headers
+    return uri, {name: values[0] for name, values in head.headers.items()}

@@ -36,6 +36,7 @@ import numpy as np
 
 from sim.errors import HarnessError, HarnessTimeout
 from sip_harness import REPOSITORY
+from sip_harness.sip_message import read_message
 
 _SIPP_DIR = REPOSITORY / "benchmarks" / "sipp"
 NP_QUERY_XML = _SIPP_DIR / "np_query.xml"
@@ -278,7 +279,8 @@ def cpu_latency_hold(microseconds: int = 0,
 
 def options_ping(target: tuple[str, int], *, source: str = "127.0.0.1",
                  timeout: float = 5.0) -> dict[str, str]:
-    """Send OPTIONS until a 200 comes back (or ``timeout``); return its headers (lower case).
+    """Send OPTIONS until a 200 comes back (or ``timeout``); return its headers (long lower-case
+    names, the first value of each).
 
     Raises HarnessTimeout when nothing answers in time.
     """
@@ -299,10 +301,9 @@ def options_ping(target: tuple[str, int], *, source: str = "127.0.0.1",
                 reply = sock.recv(65535).decode(errors="replace")
             except (TimeoutError, ConnectionRefusedError):
                 continue
-            lines = reply.split("\r\n")
-            if lines[0].startswith("SIP/2.0 200"):
-                return {k.strip().lower(): v.strip() for k, _, v in
-                        (line.partition(":") for line in lines[1:] if ":" in line)}
+            answer = read_message(reply)
+            if answer.start_line.startswith("SIP/2.0 200"):
+                return {name: values[0] for name, values in answer.headers.items()}
     raise HarnessTimeout(f"no 200 to OPTIONS from {target[0]}:{target[1]} in {timeout} s")
 
 

@@ -25,7 +25,7 @@ from sim.scenario import load_scenario
 from sip_harness.ami.astdb import read_families
 from sip_harness.asterisk import live as control
 from sip_harness.asterisk import runner as asterisk
-from sip_harness.config.render import hosted_phones
+from sip_harness.config import hosted_phones
 from sip_harness.topology import carrier_addresses
 
 from .sip_trunks import Arrival, TrunkListeners

@@ -1,4 +1,5 @@
-"""The strict SIP request parser and the response builder (sip_harness.sip_message)."""
+"""The strict SIP request parser, the lenient header reader and the response builder
+(sip_harness.sip_message)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sip_harness.sip_message import (
+    COMPACT_FORMS,
     MalformedRequest,
     echo_headers,
     error_response,
+    header_key,
     parse_everyday,
     parse_request,
+    read_message,
     request_number,
     response,
 )
@@ -220,3 +224,41 @@ def test_everyday_agrees_with_the_strict_parser(data: bytes) -> None:
     fast = (b"SIP/2.0 302 Moved Temporarily\r\n" + echo_headers(got, b"t1")
             + b"X: 1\r\nContent-Length: 0\r\n\r\n")
     assert fast == slow
+
+
+# -- header names, and the lenient reader agrees with the strict parser ------------------------
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("Call-ID", "call-id"),          # as senders usually spell it
+    ("CALL-ID", "call-id"),          # any case
+    ("i", "call-id"),                # a compact form
+    ("I", "call-id"),                # in upper case too
+    ("X-Cutover-Path", "x-cutover-path"),  # a name of our own
+])
+def test_header_key(name: str, key: str) -> None:
+    assert header_key(name) == key
+
+
+def test_every_compact_form_expands_and_the_long_forms_stay() -> None:
+    for short, long in COMPACT_FORMS.items():
+        assert header_key(short) == header_key(short.upper()) == header_key(long) == long
+
+
+def test_read_message_reads_a_response() -> None:
+    msg = read_message("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+                       "X-Cutover-Version: 7\r\nl: 0\r\n\r\n")
+    assert msg.start_line == "SIP/2.0 200 OK"
+    assert msg.header("x-cutover-version") == "7" and msg.header("Content-Length") == "0"
+    assert msg.header("Contact") is None
+
+
+@settings(max_examples=1500, deadline=None)
+@given(data=everyday_mutations())
+def test_read_message_agrees_with_the_strict_parser(data: bytes) -> None:
+    try:
+        strict = parse_request(data)
+    except MalformedRequest:
+        return
+    lenient = read_message(data.decode())
+    assert lenient.start_line == f"{strict.method} {strict.uri} SIP/2.0"
+    assert lenient.headers == strict.headers

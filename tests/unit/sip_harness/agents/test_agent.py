@@ -1,5 +1,5 @@
-"""The pjsua2 boundary without pjsua2: error mapping, INVITE parsing, the tone WAV and
-hearing it in a recording."""
+"""The pjsua2 boundary without pjsua2: error mapping, the tone WAV and hearing it in a
+recording (INVITE parsing: test_invite.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from sip_harness.agents.agent import (
     PJ_ETIMEDOUT,
     PJ_ETOOMANY,
     call_error,
-    parse_invite,
     translate_error,
     write_tone_wav,
 )
@@ -64,17 +63,6 @@ def test_call_error_from_a_call_snapshot() -> None:
     error = call_error({"status": 404, "reason": "Not Found"}, "call 1")
     assert isinstance(error, SIPCallError) and error.status == 404
     assert isinstance(call_error({"status": 408, "reason": "Timeout"}, "c"), HarnessTimeout)
-
-
-def test_parse_invite_reads_uri_and_headers() -> None:
-    message = ("INVITE sip:+441632960001@127.0.1.1:5060 SIP/2.0\r\n"
-               "f: <sip:+447700900001@127.0.0.1>;tag=a\r\n"
-               "P-Asserted-Identity: <sip:+447700900001@127.0.0.1>\r\n"
-               "X-Cutover-Serving: bt\r\n\r\nv=0\r\n")
-    uri, headers = parse_invite(message)
-    assert uri == "sip:+441632960001@127.0.1.1:5060"
-    assert headers["from"].startswith("<sip:+447700900001@")
-    assert headers["x-cutover-serving"] == "bt"
 
 
 def test_tone_wav(tmp_path: Path) -> None:

@@ -1,0 +1,108 @@
+"""The routing state at an instant as Asterisk needs it: ported numbers, hosted phones and
+mailboxes, presented caller IDs, and what a misconfigure fault does to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from sim.errors import HarnessError
+from sim.model import simulate
+from sim.routing import RoutingCore
+from sip_harness.config import astdb_entries, hosted_phones, mailbox_pin, routing_view
+
+from .configs import AFTER, BEFORE, UK, scenario, uk_with, view, view_of
+
+
+def test_uk_checkpoints_are_the_instants_of_the_issue() -> None:
+    assert scenario(UK).checkpoint("before").at == BEFORE
+    assert scenario(UK).checkpoint("after_cutover").at == AFTER
+
+
+def test_direct_scenario_ports_straight_to_the_serving_carrier() -> None:
+    v = view("pt_mobile_pvc", "after_cutover")
+    assert v.ported == {
+        "+351912345678": "nos",
+        **{f"+3512100001{i:02d}": "nos" for i in range(10)},
+        "+351210000200": "vodafone_pt", "+351210000201": "vodafone_pt",
+        "+351210000300": "nos",
+    }
+    assert v.voicemail == {"+351210000300": "2100300"}
+
+
+@pytest.mark.parametrize("checkpoint, number, presented", [
+    ("before", "+12125550141", "+16465550190"),         # before the port: the temporary number
+    ("before", "+12125550143", "+16465550190"),
+    ("after_cutover", "+12125550141", "+12125550141"),  # port active: the ported number
+    ("after_cutover", "+12125550143", "+12125550143"),
+    ("before", "+12125550150", "+12125550150"),         # no temporary number: its own
+    ("after_cutover", "+12125550150", "+12125550150"),  # lost to early cancellation: its own
+])
+def test_us_caller_id_is_temporary_then_ported(checkpoint: str, number: str,
+                                               presented: str) -> None:
+    v = view("us_foc_temporary_number", checkpoint)
+    assert v.callerid[number] == presented
+    assert astdb_entries(v)[("cutover-callerid", number)] == presented
+
+
+@pytest.mark.parametrize("fault, at, number, expected", [
+    # after the port: the faulty number stays on the old trunk (bt, the range holder: unported)
+    ('{kind: misconfigure, number: "01632 960002"}', AFTER, "+441632960002", None),
+    # the other numbers of the order are right
+    ('{kind: misconfigure, number: "01632 960002"}', AFTER, "+441632960001", "callagenix"),
+    # before the port nothing is wrong yet
+    ('{kind: misconfigure, number: "01632 960002"}', BEFORE, "+441632960002", None),
+    # without a number: the order's first number
+    ("{kind: misconfigure}", AFTER, "+441632960001", None),
+])
+def test_misconfigure_fault_leaves_the_number_on_the_losing_carrier(
+        fault: str, at: datetime, number: str, expected: str | None) -> None:
+    s = uk_with(port_order_extra=f"    faults:\n      - {fault}\n")
+    v = view_of(s, at)
+    assert astdb_entries(v).get(("cutover-ported", number)) == expected
+    assert v.callerid[number] == number  # only the inbound routing is wrong
+    if at == AFTER and expected is None:
+        assert v.misconfigured == {number: "bt"}
+        # the routing core, which the checks' expectations come from, says callagenix
+        assert simulate(s, until=at).routing.serving_carrier(number) == "callagenix"
+
+
+def test_misconfigure_to_a_losing_carrier_that_is_not_the_range_holder() -> None:
+    s = uk_with("    authorised_signers: [Jane Holt]\n",
+                "    authorised_signers: [Jane Holt]\n    carrier: vodafone\n",
+                '    faults:\n      - {kind: misconfigure, number: "01632 960003"}\n')
+    core = simulate(s, until=AFTER).routing
+    assert core.serving_carrier("+441632960003") == "callagenix"  # ported from vodafone
+    v = routing_view(s, core.snapshot, at=AFTER)
+    assert v.ported["+441632960003"] == "vodafone"
+    assert v.ported["+441632960001"] == "callagenix"
+
+
+@pytest.mark.parametrize("box, pin", [
+    ("960001", "0001"),   # last four digits
+    ("0141", "0141"),     # exactly four
+    ("12", "0012"),       # zero-padded
+])
+def test_mailbox_pin(box: str, pin: str) -> None:
+    assert mailbox_pin(box) == pin
+
+
+def test_view_of_other_carriers_is_refused() -> None:
+    core = RoutingCore(["bt", "callagenix"], [("bt", "callagenix")], [("+44163296", "bt")])
+    with pytest.raises(HarnessError, match="routing carriers"):
+        routing_view(scenario(UK), core.snapshot)
+
+
+def test_a_snapshot_is_the_input_and_a_core_is_read_through_its_snapshot() -> None:
+    s = scenario(UK)
+    core = simulate(s, until=AFTER).routing
+    assert routing_view(s, core.snapshot, at=AFTER) == routing_view(s, core, at=AFTER)
+    assert routing_view(s, core.snapshot, at=AFTER) == view(UK, "after_cutover")
+
+
+def test_hosted_phones_are_the_port_orders_numbers_in_scenario_order() -> None:
+    s = scenario(UK)
+    phones = hosted_phones(s)
+    assert list(phones) == list(dict.fromkeys(n for o in s.port_orders for n in o.numbers))
+    assert list(phones) == list(view(UK, "before").hosted)
