@@ -51,8 +51,7 @@ class FakeAMI:
                                                          "Message": "Thanks for all the fish."}],
             "Ping": lambda a: [{"Response": "Success", "Ping": "Pong"}],
             "DBPut": self._db_put, "DBGet": self._db_get, "DBDel": self._db_del,
-            "Command": lambda a: [{"Response": "Success", "Message": "Command output follows",
-                                   "Output": "Dialplan reloaded."}],
+            "Command": self._command,
             "MailboxCount": lambda a: [{"Response": "Success", "Message": "Mailbox Message Count",
                                         "Mailbox": a.get("Mailbox", ""), "UrgMessages": "0",
                                         "NewMessages": "1", "OldMessages": "2"}],
@@ -62,6 +61,17 @@ class FakeAMI:
         self._conns: list[socket.socket] = []
         self._thread = threading.Thread(target=self._serve, daemon=True, name="fake-ami")
         self._thread.start()
+
+    def _command(self, a: dict[str, str]) -> Reply:
+        # `database show FAMILY` answers from the in-memory AstDB as Asterisk 22 prints it
+        words = a.get("Command", "").split()
+        if words[:2] == ["database", "show"] and len(words) == 3:
+            rows = [f"/{f}/{k:<30}: {v}" for (f, k), v in sorted(self.db.items())
+                    if f == words[2]]
+            output = "\n".join(rows + [f"{len(rows)} results found."])
+        else:
+            output = "Dialplan reloaded."
+        return [{"Response": "Success", "Message": "Command output follows", "Output": output}]
 
     def __enter__(self) -> FakeAMI:
         return self
@@ -157,4 +167,6 @@ class FakeAMI:
 
 
 def _block(message: dict[str, str]) -> bytes:
-    return "".join(f"{k}: {v}\r\n" for k, v in message.items()).encode() + b"\r\n"
+    # a value of several lines goes out as the key repeated, once per line (as Output does)
+    return "".join(f"{k}: {line}\r\n" for k, v in message.items()
+                   for line in v.split("\n")).encode() + b"\r\n"

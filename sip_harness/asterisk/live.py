@@ -24,15 +24,17 @@ from sim.scenario import Scenario, load_scenario
 from sip_harness.ami.astdb import Entries, sync
 from sip_harness.asterisk import runner as asterisk
 from sip_harness.asterisk.running import AsteriskBackend, RunningAsterisk
-from sip_harness.config.dialplan import CALLERID_FAMILY, PORTED_FAMILY
-from sip_harness.config.render import RoutingView, astdb_entries, needs_reload, render, routing_view
+from sip_harness.config import (
+    FAMILIES,
+    RoutingView,
+    astdb_entries,
+    needs_reload,
+    render,
+    routing_view,
+)
 from sip_harness.topology import carrier_addresses
 
 __all__ = ["Move", "FAMILIES", "view_at", "bring_up", "move_to", "sync_astdb", "status_document"]
-
-#: The AstDB families cutover owns in a running Asterisk.
-FAMILIES = (PORTED_FAMILY, CALLERID_FAMILY)
-
 
 @dataclass(frozen=True)
 class Move:

@@ -15,7 +15,6 @@ from sip_harness.config.astdb import (
     CALLERID_FAMILY,
     FAMILIES,
     PORTED_FAMILY,
-    astdb_diff,
     astdb_entries,
     needs_reload,
 )
@@ -32,7 +31,6 @@ __all__ = [
     "CONFIG_FILES",
     "VOICEMAIL_CONTEXT",
     "astdb_entries",
-    "astdb_diff",
     "needs_reload",
     "FAMILIES",
     "PORTED_FAMILY",

@@ -37,8 +37,6 @@ __all__ = [
     "render_extensions",
     # Re-exported while sip_harness/asterisk/live.py imports them from here (they live in
     # sip_harness.config.astdb). Drop then.
-    "PORTED_FAMILY",
-    "CALLERID_FAMILY",
 ]
 
 #: The voicemail.conf context holding every mailbox.

@@ -13,11 +13,8 @@ from datetime import UTC
 
 from sim.errors import HarnessError
 from sim.scenario import Scenario
-
-# astdb_entries, needs_reload, hosted_phones and routing_view are only re-exported (see __all__).
-from sip_harness.config.astdb import astdb_entries, needs_reload
 from sip_harness.config.dialplan import VOICEMAIL_CONTEXT, render_extensions
-from sip_harness.config.view import RoutingView, hosted_phones, mailbox_pin, routing_view
+from sip_harness.config.view import RoutingView, mailbox_pin
 from sip_harness.topology import (
     ASTERISK_HOST,
     SIP_PORT,
@@ -31,14 +28,6 @@ __all__ = [
     "CONFIG_FILES",
     "CODECS",
     "render",
-    # Re-exports, kept while sip_harness/verify, sip_harness/asterisk/live.py and cutover/cli
-    # import these names from here; new code imports them from sip_harness.config. Drop then.
-    "RoutingView",
-    "routing_view",
-    "hosted_phones",
-    "mailbox_pin",
-    "astdb_entries",
-    "needs_reload",
 ]
 
 #: The files ``render`` produces; the base config in ``asterisk_conf/`` has the others.

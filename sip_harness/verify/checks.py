@@ -34,8 +34,8 @@ from sip_harness.agents.agent import call_error
 from sip_harness.agents.audio import ToneListener
 from sip_harness.agents.fleet import CALLER, Fleet
 from sip_harness.ami import AMIClient
+from sip_harness.config import mailbox_pin
 from sip_harness.config.dialplan import RING_SECONDS, VOICEMAIL_CONTEXT, VOICEMAIL_MAIN
-from sip_harness.config.render import mailbox_pin
 from sip_harness.topology import ASTERISK_HOST, SIP_PORT
 from sip_harness.verify.expectations import Expected, Where
 

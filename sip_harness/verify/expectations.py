@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from sim.errors import HarnessError, UnknownNumberError
 from sim.model import Replay
-from sip_harness.config.render import routing_view
+from sip_harness.config import routing_view
 
 __all__ = ["Where", "PrePort", "Expected", "Plan", "plan", "expectations"]
 

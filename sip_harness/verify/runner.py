@@ -27,8 +27,7 @@ from sim.errors import AMIError, HarnessError, HarnessTimeout
 from sim.model import Replay
 from sip_harness.agents.fleet import Fleet
 from sip_harness.ami import AMIClient
-from sip_harness.config.dialplan import VOICEMAIL_CONTEXT
-from sip_harness.config.render import hosted_phones
+from sip_harness.config import VOICEMAIL_CONTEXT, hosted_phones
 from sip_harness.topology import carrier_addresses
 from sip_harness.verify import checks
 from sip_harness.verify.checks import CheckResult

@@ -1,14 +1,16 @@
-"""The live part of the routing state: AstDB entries, the diff between two instants, and when
-the config text needs a reload."""
+"""The live part of the routing state: AstDB entries, moving AstDB between two instants, and
+when the config text needs a reload."""
 
 from __future__ import annotations
 
+from sip_harness.ami import AMIClient
+from sip_harness.ami.astdb import sync
+from sip_harness.ami.testing import FakeAMI
 from sip_harness.config import (
     CALLERID_FAMILY,
     CONFIG_FILES,
     FAMILIES,
     PORTED_FAMILY,
-    astdb_diff,
     astdb_entries,
     needs_reload,
     render,
@@ -37,13 +39,18 @@ def test_cutover_is_live_only_and_rollback_is_its_inverse() -> None:
     for file in CONFIG_FILES:  # only the header's instant differs: no reload needed
         assert a[file].splitlines()[1:] == b[file].splitlines()[1:]
     assert not needs_reload(before, after)
-    puts, deletes = astdb_diff(before, after)
-    assert puts == {(PORTED_FAMILY, f"+44163296000{i}"): "callagenix" for i in (1, 2, 3)}
-    assert deletes == ()
-    puts, deletes = astdb_diff(after, before)
-    assert puts == {}
-    assert deletes == tuple((PORTED_FAMILY, f"+44163296000{i}") for i in (1, 2, 3))
-    assert astdb_diff(None, after) == (astdb_entries(after), ())
+    with FakeAMI() as fake, AMIClient.connect("127.0.0.1", fake.port, "cutover",
+                                              fake.secret) as ami:
+        assert sync(ami, FAMILIES, astdb_entries(before)).puts == astdb_entries(before)
+        cutover = sync(ami, FAMILIES, astdb_entries(after))
+        assert cutover.puts == {(PORTED_FAMILY, f"+44163296000{i}"): "callagenix"
+                                for i in (1, 2, 3)}
+        assert cutover.deletes == ()
+        rollback = sync(ami, FAMILIES, astdb_entries(before))
+        assert rollback.puts == {}
+        assert sorted(rollback.deletes) == [(PORTED_FAMILY, f"+44163296000{i}")
+                                            for i in (1, 2, 3)]
+        assert fake.db == astdb_entries(before)
 
 
 def test_reload_needed_when_the_number_plan_changes() -> None:
