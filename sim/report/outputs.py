@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.model.lifecycle import EventKind, PortState
+from sim.model.traffic import CallOutcome
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -297,7 +298,7 @@ def summary_table(summary: Mapping[str, Any]) -> Table:
         table.add_row("downtime (min, worst)", f"{float(per_number[worst]):,.1f} ({worst})")
 
     calls = summary.get("calls") or {}
-    for key in ("offered", "completed", "failed", "misrouted", "lost"):
+    for key in ("offered", *CallOutcome):
         if key in calls:
             table.add_row(f"calls {key}", f"{int(calls[key]):,}")
     table.add_row("deadline breaches", str(summary.get("deadline_breaches", 0)))
