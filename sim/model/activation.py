@@ -59,20 +59,20 @@ class CutoverWindow(Protocol):
         """Queue a change of serving carrier; the event fires once it is published."""
 
 
-def activate(model: CutoverWindow, run: PortRun) -> Generator[simpy.Event, Any, None]:
+def activate(window: CutoverWindow, run: PortRun) -> Generator[simpy.Event, Any, None]:
     """Activate an accepted order at ``run.port_at``, rolling back and re-attempting on failure.
 
-    A part of the order's SimPy process (``yield from activate(model, run)``) that returns once
-    the order is ACTIVE; an order whose every attempt fails never returns.
+    A part of the order's SimPy process (the model's ``yield from activate(self, run)``) that
+    returns once the order is ACTIVE; an order whose every attempt fails never returns.
     """
-    status = model.state.status
+    status = window.state.status
     order = run.order
-    env = model.env
+    env = window.env
     while True:
         run.attempt += 1
-        yield model.until(run.port_at or 0.0)
+        yield window.until(run.port_at or 0.0)
         window_start = env.now
-        model.emit(_E_ACTIVATING, run, _S_ACTIVATING, attempt=run.attempt)
+        window.emit(_E_ACTIVATING, run, _S_ACTIVATING, attempt=run.attempt)
         _interrupt(status, order.numbers, True)
         switch = failure = None
         if order.faults:  # most orders have none: skip the searches
@@ -81,33 +81,34 @@ def activate(model: CutoverWindow, run: PortRun) -> Generator[simpy.Event, Any, 
             failure = next((f for f in order.faults_of("activation_failure")
                             if f.attempt == run.attempt), None)
         if switch is None:
-            switch = model.uniform(*SWITCH_MINUTES)
+            switch = window.uniform(*SWITCH_MINUTES)
         if failure is None:
             yield env.timeout(switch * 60.0)
-            yield model.publish(order.numbers, order.gaining, "activation")
+            yield window.publish(order.numbers, order.gaining, "activation")
             _interrupt(status, order.numbers, False)
-            _interruption(model, run, window_start, "cutover")
-            lag = model.switchboard.copy_lag(order)
+            _interruption(window, run, window_start, "cutover")
+            lag = window.switchboard.copy_lag(order)
             if lag:
                 yield env.timeout(lag * 60.0)
             run.active_at = env.now
-            late = _days_late(model.epoch, run.deadline_at or 0.0, env.now)
-            model.emit(_E_ACTIVE, run, _S_ACTIVE, attempt=run.attempt, days_late=late)
+            late = _days_late(window.epoch, run.deadline_at or 0.0, env.now)
+            window.emit(_E_ACTIVE, run, _S_ACTIVE, attempt=run.attempt, days_late=late)
             return
         # the routing copies are updated, but the gaining side does not take the calls
         yield env.timeout(switch * 60.0)
-        yield model.publish(order.numbers, order.gaining, "activation")
+        yield window.publish(order.numbers, order.gaining, "activation")
         yield env.timeout((failure.minutes or DETECT_MINUTES) * 60.0)
-        model.emit(EventKind.ACTIVATION_FAILED, run, PortState.ACTIVATING, attempt=run.attempt,
-                   fault=failure.reason or "gaining carrier did not terminate calls")
-        yield model.publish(order.numbers, order.losing, "rollback")
+        window.emit(EventKind.ACTIVATION_FAILED, run, PortState.ACTIVATING, attempt=run.attempt,
+                    fault=failure.reason or "gaining carrier did not terminate calls")
+        yield window.publish(order.numbers, order.losing, "rollback")
         _interrupt(status, order.numbers, False)
-        _interruption(model, run, window_start, "failed activation")
-        model.emit(EventKind.ROLLED_BACK, run, PortState.ROLLED_BACK, attempt=run.attempt)
-        retry = model.timeline.schedule_port(
-            round(model.epoch + window_start + order.reattempt_days * 86400.0))
-        run.port_at = retry - model.epoch
-        model.emit(EventKind.REATTEMPT_SCHEDULED, run, PortState.ACCEPTED, port_date=Instant(retry))
+        _interruption(window, run, window_start, "failed activation")
+        window.emit(EventKind.ROLLED_BACK, run, PortState.ROLLED_BACK, attempt=run.attempt)
+        retry = window.timeline.schedule_port(
+            round(window.epoch + window_start + order.reattempt_days * 86400.0))
+        run.port_at = retry - window.epoch
+        window.emit(EventKind.REATTEMPT_SCHEDULED, run, PortState.ACCEPTED,
+                    port_date=Instant(retry))
 
 
 def _days_late(epoch: float, deadline: float, done: float) -> int:
@@ -124,10 +125,10 @@ def _interrupt(status: dict[str, NumberStatus], numbers: tuple[str, ...], on: bo
             del status[n]
 
 
-def _interruption(model: CutoverWindow, run: PortRun, start: float, cause: str) -> None:
-    now = model.env.now
+def _interruption(window: CutoverWindow, run: PortRun, start: float, cause: str) -> None:
+    now = window.env.now
     minutes = (now - start) / 60.0
     run.interruptions.append(minutes)
-    epoch = model.epoch
-    model.emit(_E_INTERRUPTION, run, None, start=Instant(round(epoch + start)),
+    epoch = window.epoch
+    window.emit(_E_INTERRUPTION, run, None, start=Instant(round(epoch + start)),
                end=Instant(round(epoch + now)), minutes=round(minutes, 3), cause=cause)
