@@ -4,42 +4,76 @@ From the committed port date the order is ACTIVATING and its numbers are out of 
 the switch-over is published and the gaining carrier takes the calls (ACTIVE, once the routing
 copies that decide them have caught up), or it fails: the failure is detected, the change is
 rolled back to the losing carrier (ROLLED_BACK) and the port is re-attempted on a later date.
+
+What the activation needs from its run is the :class:`CutoverWindow` protocol (a clock, the
+draws, the ledger, the routing changes, the numbers' status), which the model provides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
 from sim.model.ledger import Instant
+from sim.model.lifecycle import EventKind, NumberStatus, PortState
+from sim.model.run_state import PortRun, RunState
+from sim.model.traffic import Switchboard
+from sim.regimes.timeline import Timeline
 
-if TYPE_CHECKING:
-    from sim.model.simulation import CutoverModel, PortRun
-
-__all__ = ["activate", "SWITCH_MINUTES", "DETECT_MINUTES"]
+__all__ = ["activate", "CutoverWindow", "SWITCH_MINUTES", "DETECT_MINUTES"]
 
 #: Minutes the switch-over takes inside the window when no fault says otherwise.
 SWITCH_MINUTES = (2.0, 15.0)
 #: Minutes before a failed activation is detected and rolled back, when the fault is silent.
 DETECT_MINUTES = 30.0
+# Every activation names these members. Read off its enum class, a member costs about five
+# global look-ups (Python 3.11), so the hot path's are bound here once: _E_ an event, _S_ a state.
+_E_ACTIVATING, _E_ACTIVE, _E_INTERRUPTION = (EventKind.ACTIVATING, EventKind.ACTIVE,
+                                             EventKind.INTERRUPTION)
+_S_ACTIVATING, _S_ACTIVE = PortState.ACTIVATING, PortState.ACTIVE
+_INTERRUPTED = NumberStatus.INTERRUPTED
 
 
-def activate(model: CutoverModel, run: PortRun) -> Generator[simpy.Event, Any, None]:
+class CutoverWindow(Protocol):
+    """What an activation reads and changes in its run (the model is one)."""
+
+    env: simpy.Environment
+    epoch: float  # POSIX seconds at simulated second 0
+    timeline: Timeline
+    state: RunState
+    switchboard: Switchboard
+
+    def until(self, s: float) -> simpy.Timeout:
+        """A timeout that ends at simulated second ``s``."""
+
+    def uniform(self, low: float, high: float) -> float:
+        """A draw from the run's generator, uniform in [low, high)."""
+
+    def emit(self, event: EventKind, run: PortRun | None, state: PortState | None = None,
+             numbers: tuple[str, ...] | None = None, **extra: Any) -> None:
+        """Record an event of ``run`` (moving it to ``state``, if given) in the ledger."""
+
+    def publish(self, numbers: tuple[str, ...], carrier: str, note: str) -> simpy.Event:
+        """Queue a change of serving carrier; the event fires once it is published."""
+
+
+def activate(window: CutoverWindow, run: PortRun) -> Generator[simpy.Event, Any, None]:
     """Activate an accepted order at ``run.port_at``, rolling back and re-attempting on failure.
 
-    A part of the order's SimPy process (``yield from activate(model, run)``) that returns once
-    the order is ACTIVE; an order whose every attempt fails never returns.
+    A part of the order's SimPy process (the model's ``yield from activate(self, run)``) that
+    returns once the order is ACTIVE; an order whose every attempt fails never returns.
     """
+    status = window.state.status
     order = run.order
-    env = model.env
+    env = window.env
     while True:
         run.attempt += 1
-        yield model.until(run.port_at or 0.0)
+        yield window.until(run.port_at or 0.0)
         window_start = env.now
-        model.emit("activating", run, "activating", attempt=run.attempt)
-        _interrupt(model, order.numbers, True)
+        window.emit(_E_ACTIVATING, run, _S_ACTIVATING, attempt=run.attempt)
+        _interrupt(status, order.numbers, True)
         switch = failure = None
         if order.faults:  # most orders have none: skip the searches
             switch = next((f.minutes for f in order.faults_of("interruption")
@@ -47,33 +81,34 @@ def activate(model: CutoverModel, run: PortRun) -> Generator[simpy.Event, Any, N
             failure = next((f for f in order.faults_of("activation_failure")
                             if f.attempt == run.attempt), None)
         if switch is None:
-            switch = model.uniform(*SWITCH_MINUTES)
+            switch = window.uniform(*SWITCH_MINUTES)
         if failure is None:
             yield env.timeout(switch * 60.0)
-            yield model.publish(order.numbers, order.gaining, "activation")
-            _interrupt(model, order.numbers, False)
-            _interruption(model, run, window_start, "cutover")
-            lag = model.switchboard.copy_lag(order)
+            yield window.publish(order.numbers, order.gaining, "activation")
+            _interrupt(status, order.numbers, False)
+            _interruption(window, run, window_start, "cutover")
+            lag = window.switchboard.copy_lag(order)
             if lag:
                 yield env.timeout(lag * 60.0)
             run.active_at = env.now
-            late = _days_late(model.epoch, run.deadline_at or 0.0, env.now)
-            model.emit("active", run, "active", attempt=run.attempt, days_late=late)
+            late = _days_late(window.epoch, run.deadline_at or 0.0, env.now)
+            window.emit(_E_ACTIVE, run, _S_ACTIVE, attempt=run.attempt, days_late=late)
             return
         # the routing copies are updated, but the gaining side does not take the calls
         yield env.timeout(switch * 60.0)
-        yield model.publish(order.numbers, order.gaining, "activation")
+        yield window.publish(order.numbers, order.gaining, "activation")
         yield env.timeout((failure.minutes or DETECT_MINUTES) * 60.0)
-        model.emit("activation_failed", run, "activating", attempt=run.attempt,
-                   fault=failure.reason or "gaining carrier did not terminate calls")
-        yield model.publish(order.numbers, order.losing, "rollback")
-        _interrupt(model, order.numbers, False)
-        _interruption(model, run, window_start, "failed activation")
-        model.emit("rolled_back", run, "rolled_back", attempt=run.attempt)
-        retry = model.timeline.schedule_port(
-            round(model.epoch + window_start + order.reattempt_days * 86400.0))
-        run.port_at = retry - model.epoch
-        model.emit("reattempt_scheduled", run, "accepted", port_date=Instant(retry))
+        window.emit(EventKind.ACTIVATION_FAILED, run, PortState.ACTIVATING, attempt=run.attempt,
+                    fault=failure.reason or "gaining carrier did not terminate calls")
+        yield window.publish(order.numbers, order.losing, "rollback")
+        _interrupt(status, order.numbers, False)
+        _interruption(window, run, window_start, "failed activation")
+        window.emit(EventKind.ROLLED_BACK, run, PortState.ROLLED_BACK, attempt=run.attempt)
+        retry = window.timeline.schedule_port(
+            round(window.epoch + window_start + order.reattempt_days * 86400.0))
+        run.port_at = retry - window.epoch
+        window.emit(EventKind.REATTEMPT_SCHEDULED, run, PortState.ACCEPTED,
+                    port_date=Instant(retry))
 
 
 def _days_late(epoch: float, deadline: float, done: float) -> int:
@@ -82,19 +117,18 @@ def _days_late(epoch: float, deadline: float, done: float) -> int:
     return max(0, late // 86400)
 
 
-def _interrupt(model: CutoverModel, numbers: tuple[str, ...], on: bool) -> None:
-    status = model.status
+def _interrupt(status: dict[str, NumberStatus], numbers: tuple[str, ...], on: bool) -> None:
     for n in numbers:
         if on:
-            status[n] = "interrupted"
-        elif status.get(n) == "interrupted":
+            status[n] = _INTERRUPTED
+        elif status.get(n) is _INTERRUPTED:
             del status[n]
 
 
-def _interruption(model: CutoverModel, run: PortRun, start: float, cause: str) -> None:
-    now = model.env.now
+def _interruption(window: CutoverWindow, run: PortRun, start: float, cause: str) -> None:
+    now = window.env.now
     minutes = (now - start) / 60.0
     run.interruptions.append(minutes)
-    epoch = model.epoch
-    model.emit("interruption", run, None, start=Instant(round(epoch + start)),
+    epoch = window.epoch
+    window.emit(_E_INTERRUPTION, run, None, start=Instant(round(epoch + start)),
                end=Instant(round(epoch + now)), minutes=round(minutes, 3), cause=cause)

@@ -1,46 +1,62 @@
-"""summary.json: what a run amounts to, from the model's final state and its ledger."""
+"""summary.json: what a run amounts to, from the run's final state and its ledger.
+
+Computed from the parts of a run it reads (the state, the ledger, the regime, the calls'
+outcome counts), not from the model, so it can be taken of any run at any instant.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
-if TYPE_CHECKING:
-    from sim.model.simulation import CutoverModel, PortRun
+from sim.model.ledger import Ledger
+from sim.model.lifecycle import PORTED, SETTLED, EventKind, NumberStatus
+from sim.model.run_state import PortRun, RunState
+from sim.regimes.base import Regime
+from sim.scenario import Scenario
 
 __all__ = ["summarise"]
 
-_SETTLED = ("rejected", "denied", "cancelled", "lost")
-_PORTED = ("active", "quarantine", "returned")
+
+def _wall(epoch: float, s: float) -> datetime:
+    return datetime.fromtimestamp(round(epoch + s), UTC)
 
 
-def _days_late(model: CutoverModel, run: PortRun, now: float) -> int:
-    if run.deadline_at is None or run.state in _SETTLED:
+def _days_late(regime: Regime, epoch: float, run: PortRun, now: float) -> int:
+    if run.deadline_at is None or run.state in SETTLED:
         return 0
     done = run.active_at if run.active_at is not None else now
-    return model.regime.days_late(model.wall(run.deadline_at), model.wall(done))
+    return regime.days_late(_wall(epoch, run.deadline_at), _wall(epoch, done))
 
 
 def _breached(run: PortRun, now: float) -> bool:
-    if run.deadline_at is None or run.state in _SETTLED:
+    if run.deadline_at is None or run.state in SETTLED:
         return False
     done = run.active_at if run.active_at is not None else now
     return done > run.deadline_at
 
 
-def summarise(model: CutoverModel) -> dict[str, Any]:
-    """The summary of a run so far (keys in DESIGN.md, plus a few the engineer will want)."""
-    now = model.env.now
-    regime = model.regime
+def summarise(state: RunState, ledger: Ledger, *, scenario: Scenario, seed: int,
+              regime: Regime, now: float, calls: Mapping[str, int],
+              routing_version: int) -> dict[str, Any]:
+    """The summary of a run at simulated second ``now`` (keys in DESIGN.md, plus a few more).
+
+    ``calls`` is the count of calls per outcome; ``routing_version`` the version of the
+    routing snapshot the run has reached. Returns a JSON-ready dict.
+    """
+    epoch = ledger.epoch
     window = regime.window_minutes
     ports: Counter[str] = Counter()
     per_number: dict[str, float] = {}
     compensation: dict[str, float] = {}
     breaches = 0
     late_answers = 0
-    for run in model.runs.values():
+    runs = state.runs.values()
+    for run in runs:
         order = run.order
-        if now < model.sim_time(order.submitted):
+        if now < order.submitted.timestamp() - epoch:
             ports["not_submitted"] += 1
             continue
         ports[run.state] += 1
@@ -50,35 +66,34 @@ def summarise(model: CutoverModel) -> dict[str, Any]:
         breaches += _breached(run, now)
         beyond = sum(max(0.0, m - window) for m in run.interruptions)
         owed = regime.compensation_eur(
-            numbers=len(order.numbers), days_late=_days_late(model, run, now),
+            numbers=len(order.numbers), days_late=_days_late(regime, epoch, run, now),
             interruption_minutes_beyond_window=beyond, window_minutes=window)
         if owed:
             compensation[order.id] = round(owed, 2)
-    for row in model.ledger.records_of("accepted"):
+    for row in ledger.records_of(EventKind.ACCEPTED):
         late_answers += bool(row.get("late_answer"))
-    ported = sum(len(r.order.numbers) for r in model.runs.values() if r.state in _PORTED)
+    ported = sum(len(r.order.numbers) for r in runs if r.state in PORTED)
     return {
-        "scenario": model.scenario.name,
-        "regime": model.scenario.regime,
-        "routing": model.scenario.routing,
-        "seed": model.seed,
-        "until": model.iso(now),
+        "scenario": scenario.name,
+        "regime": scenario.regime,
+        "routing": scenario.routing,
+        "seed": seed,
+        "until": _wall(epoch, now).isoformat(),
         "ports": dict(sorted(ports.items())),
         "numbers_ported": ported,
-        "numbers_lost": sum(1 for s in model.status.values() if s == "lost"),
+        "numbers_lost": sum(1 for s in state.status.values() if s == NumberStatus.LOST),
         "downtime_minutes": {
             "total": round(sum(per_number.values()), 3),
             "per_number": dict(sorted(per_number.items())),
         },
-        "calls": {"offered": sum(model.switchboard.outcomes.values()),
-                  **dict(model.switchboard.outcomes)},
-        "rollbacks": model.ledger.count("rolled_back"),
+        "calls": {"offered": sum(calls.values()), **dict(calls)},
+        "rollbacks": ledger.count(EventKind.ROLLED_BACK),
         "rejections": dict(sorted(Counter(
-            row["reason"] for row in model.ledger.records_of("rejected")).items())),
+            row["reason"] for row in ledger.records_of(EventKind.REJECTED)).items())),
         "deadline_breaches": breaches,
         "late_answers": late_answers,
         "compensation_eur": round(sum(compensation.values()), 2),
         "compensation_by_port": compensation,
-        "routing_version": model.routing.snapshot.version,
-        "desks": {c: d.summary() for c, d in model.desk_stats.items() if d.orders},
+        "routing_version": routing_version,
+        "desks": {c: d.summary() for c, d in state.desk_stats.items() if d.orders},
     }

@@ -22,6 +22,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.model.lifecycle import EventKind, PortState
+from sim.model.traffic import CallOutcome
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from rich.table import Table
@@ -35,21 +38,24 @@ MAX_ROWS = 60
 
 # One colour per port state; the order is the legend's order.
 STATE_COLOURS: dict[str, str] = {
-    "requested": "#c6dbef",
-    "validated": "#9ecae1",
-    "accepted": "#6baed6",
-    "activating": "#fd8d3c",
-    "active": "#31a354",
-    "rolled_back": "#8c6bb1",
-    "rejected": "#bdbdbd",
-    "denied": "#969696",
-    "cancelled": "#d9d9d9",
-    "quarantine": "#fdd0a2",
-    "returned": "#fee391",
-    "lost": "#252525",
+    PortState.REQUESTED: "#c6dbef",
+    PortState.VALIDATED: "#9ecae1",
+    PortState.ACCEPTED: "#6baed6",
+    PortState.ACTIVATING: "#fd8d3c",
+    PortState.ACTIVE: "#31a354",
+    PortState.ROLLED_BACK: "#8c6bb1",
+    PortState.REJECTED: "#bdbdbd",
+    PortState.DENIED: "#969696",
+    PortState.CANCELLED: "#d9d9d9",
+    PortState.QUARANTINE: "#fdd0a2",
+    PortState.RETURNED: "#fee391",
+    PortState.LOST: "#252525",
 }
 OTHER_STATE_COLOUR = "#f0f0f0"
 OUTAGE_COLOUR = "#d62728"
+# Events drawn as hatched outage spans, and as marks on a port's row.
+_OUTAGE_MARKS = (EventKind.INTERRUPTION, EventKind.CARRIER_OUTAGE)
+_FAILURE_MARKS = (EventKind.ACTIVATION_FAILED, EventKind.ROLLED_BACK)
 
 
 def write_events(events: Iterable[Mapping[str, Any]], path: str | Path) -> None:
@@ -130,7 +136,7 @@ def draw_timeline(events: Sequence[Mapping[str, Any]], path: str | Path, *, titl
     outage_carriers: list[str] = []
     for event in events:
         carrier = event.get("carrier")
-        if event.get("event") == "carrier_outage" and isinstance(carrier, str):
+        if event.get("event") == EventKind.CARRIER_OUTAGE and isinstance(carrier, str):
             if carrier not in outage_carriers:
                 outage_carriers.append(carrier)
 
@@ -172,11 +178,11 @@ def draw_timeline(events: Sequence[Mapping[str, Any]], path: str | Path, *, titl
     rollbacks: list[tuple[float, int]] = []
     for event in events:
         name = event.get("event")
-        if name == "carrier_outage" and event.get("carrier") in carrier_row:
+        if name == EventKind.CARRIER_OUTAGE and event.get("carrier") in carrier_row:
             if isinstance(event.get("start"), str) and isinstance(event.get("end"), str):
                 row = carrier_row[str(event["carrier"])]
                 _outage(axes, row, _instant(event["start"]), _instant(event["end"]))
-        elif name == "interruption":
+        elif name == EventKind.INTERRUPTION:
             if not (isinstance(event.get("start"), str) and isinstance(event.get("end"), str)):
                 continue
             rows = set()
@@ -187,9 +193,9 @@ def draw_timeline(events: Sequence[Mapping[str, Any]], path: str | Path, *, titl
                     rows.add(row_of[number_port[str(number)]])
             for row in sorted(rows):
                 _outage(axes, row, _instant(event["start"]), _instant(event["end"]))
-        elif name in ("activation_failed", "rolled_back") and event.get("port") in row_of:
+        elif name in _FAILURE_MARKS and event.get("port") in row_of:
             mark = (float(date2num(_instant(str(event["t"])))), row_of[str(event["port"])])
-            (failures if name == "activation_failed" else rollbacks).append(mark)
+            (failures if name == EventKind.ACTIVATION_FAILED else rollbacks).append(mark)
     if failures:
         xs, ys = [x for x, _ in failures], [y for _, y in failures]
         axes.scatter(xs, ys, marker="x", color="black", zorder=3, s=30)
@@ -209,7 +215,7 @@ def draw_timeline(events: Sequence[Mapping[str, Any]], path: str | Path, *, titl
     handles: list[Any] = [
         Patch(facecolor=STATE_COLOURS.get(s, OTHER_STATE_COLOUR), label=s) for s in states_seen
     ]
-    if any(e.get("event") in ("interruption", "carrier_outage") for e in events):
+    if any(e.get("event") in _OUTAGE_MARKS for e in events):
         outage = Patch(facecolor="none", edgecolor=OUTAGE_COLOUR, hatch="////", label="outage")
         handles.append(outage)
     if failures:
@@ -292,7 +298,7 @@ def summary_table(summary: Mapping[str, Any]) -> Table:
         table.add_row("downtime (min, worst)", f"{float(per_number[worst]):,.1f} ({worst})")
 
     calls = summary.get("calls") or {}
-    for key in ("offered", "completed", "failed", "misrouted", "lost"):
+    for key in ("offered", *CallOutcome):
         if key in calls:
             table.add_row(f"calls {key}", f"{int(calls[key]):,}")
     table.add_row("deadline breaches", str(summary.get("deadline_breaches", 0)))

@@ -1,0 +1,78 @@
+"""The lifecycle's vocabulary: the states of a port order and of a number, the kinds of event.
+
+Each name is written once here. The members are ``StrEnum``s, so they compare equal to, hash
+as and are written to events.jsonl and summary.json exactly as their string values: code that
+reads the files (or still compares with the strings, as the harness does) sees no difference::
+
+    REQUESTED -> VALIDATED | REJECTED -> ACCEPTED | DENIED -> (CANCELLED) -> ACTIVATING
+    -> ACTIVE | ROLLED_BACK (-> re-attempt) ; ACTIVE -> QUARANTINE -> RETURNED
+
+>>> PortState.ACTIVE == "active"
+True
+>>> import json; json.dumps({EventKind.CALL_LOST: PortState.LOST})
+'{"call_lost": "lost"}'
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["PortState", "NumberStatus", "EventKind", "SETTLED", "PORTED"]
+
+
+class PortState(StrEnum):
+    """Where a port order stands (the ``state`` of an event record)."""
+
+    REQUESTED = "requested"
+    VALIDATED = "validated"
+    REJECTED = "rejected"
+    ACCEPTED = "accepted"
+    DENIED = "denied"
+    CANCELLED = "cancelled"
+    ACTIVATING = "activating"
+    ACTIVE = "active"
+    ROLLED_BACK = "rolled_back"
+    QUARANTINE = "quarantine"
+    RETURNED = "returned"
+    LOST = "lost"
+
+
+#: States an order ends in without its numbers moving: no deadline can be breached any more.
+SETTLED = frozenset({PortState.REJECTED, PortState.DENIED, PortState.CANCELLED, PortState.LOST})
+#: States of an order whose numbers were ported (and may since have gone back).
+PORTED = frozenset({PortState.ACTIVE, PortState.QUARANTINE, PortState.RETURNED})
+
+
+class NumberStatus(StrEnum):
+    """Why a number does not answer at the moment (a number in service has no status)."""
+
+    INTERRUPTED = "interrupted"  # out of service in its cutover window
+    QUARANTINE = "quarantine"  # the contract ended; held before going back to the range holder
+    LOST = "lost"  # released: nobody answers it
+
+
+class EventKind(StrEnum):
+    """The ``event`` of an event record."""
+
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"
+    VALIDATED = "validated"
+    DENIED = "denied"
+    ACCEPTED = "accepted"
+    ACTIVATING = "activating"
+    ACTIVE = "active"
+    ACTIVATION_FAILED = "activation_failed"
+    ROLLED_BACK = "rolled_back"
+    REATTEMPT_SCHEDULED = "reattempt_scheduled"
+    INTERRUPTION = "interruption"
+    QUARANTINE = "quarantine"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+    WITHDRAW_REFUSED = "withdraw_refused"
+    SERVICE_CANCELLED = "service_cancelled"
+    NUMBER_LOST = "number_lost"
+    TEMPORARY_NUMBER_RELEASED = "temporary_number_released"
+    CARRIER_OUTAGE = "carrier_outage"
+    CALL_FAILED = "call_failed"
+    CALL_MISROUTED = "call_misrouted"
+    CALL_LOST = "call_lost"
