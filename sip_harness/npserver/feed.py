@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import IO, Any
 
 from sim.errors import CutoverError
-from sim.model import CutoverModel
+from sim.model import CutoverModel, EventKind
 from sim.routing import PortChange, RoutingCore, e164_to_int
 
 #: A line from a feed, or None when the feed has ended.
@@ -77,20 +77,20 @@ class FeedInterpreter:
             note = str(record.get("note", "feed"))
             return [PortChange(_number(record["number"]), carrier, at=now, note=note)]
         event, port = record["event"], record.get("port")
-        if event == "submitted":
+        if event == EventKind.SUBMITTED:
             self._ports[str(port)] = (record["losing"], record["gaining"])
             return []
-        if event not in ("active", "rolled_back", "returned"):
+        if event not in (EventKind.ACTIVE, EventKind.ROLLED_BACK, EventKind.RETURNED):
             return []
         numbers = [_number(n) for n in record.get("numbers", [])]
-        if event == "returned":
+        if event == EventKind.RETURNED:
             holder = self.core.range_holder
             return [PortChange(n, holder(n), at=now, note="return") for n in numbers]
         carriers = self._ports.get(str(port))
         if carriers is None:
             raise KeyError(f"{event} for port {port!r} before its 'submitted' record")
-        carrier = carriers[1] if event == "active" else carriers[0]
-        note = "activation" if event == "active" else "rollback"
+        carrier = carriers[1] if event == EventKind.ACTIVE else carriers[0]
+        note = "activation" if event == EventKind.ACTIVE else "rollback"
         return [PortChange(n, carrier, at=now, note=note) for n in numbers]
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sim.errors import HarnessError, UnknownNumberError
-from sim.model import Replay
+from sim.model import EventKind, Replay
 from sip_harness.config import routing_view
 
 __all__ = ["Where", "PrePort", "Expected", "Plan", "plan", "expectations"]
@@ -143,11 +143,11 @@ def _rolled_back(events: Iterable[dict[str, Any]]) -> dict[str, datetime]:
         port, kind = event.get("port"), event.get("event")
         if port is None:
             continue
-        if kind == "activating":
+        if kind == EventKind.ACTIVATING:
             started[port] = datetime.fromisoformat(event["t"]) - timedelta(seconds=1)
             rolled.pop(port, None)
-        elif kind == "rolled_back" and port in started:
+        elif kind == EventKind.ROLLED_BACK and port in started:
             rolled[port] = started[port]
-        elif kind == "active":
+        elif kind == EventKind.ACTIVE:
             rolled.pop(port, None)
     return rolled
