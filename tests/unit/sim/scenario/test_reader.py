@@ -1,0 +1,78 @@
+"""sim.scenario.reader: defaults, cross-checks, and every issue reported with its path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from .conftest import BASE, errors_of, load, mutate
+
+
+def test_base_loads_with_defaults() -> None:
+    s = load(BASE)
+    assert s.name == "t" and s.seed == 1 and s.routing == "onward" and s.country == "GB"
+    order = s.port_orders[0]
+    assert order.numbers == ("+441632960001", "+441632960002")
+    assert order.losing == "bt"  # the customer's carrier, defaulted to the range holder
+    # a time without an offset is local to the regime (London is UTC in November)
+    assert order.submitted == datetime(2026, 11, 23, 10, tzinfo=UTC)
+    assert order.request.name == "Acme Widgets Ltd"  # the request states what the bill says
+    assert s.customers[0].voicemail[0].number == "+441632960001"
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    # a missing required key
+    (lambda d: d.pop("regime"), "regime (line"),
+    (lambda d: d["port_orders"][0].pop("gaining"), "port_orders[0].gaining"),
+    # a wrong type
+    (lambda d: d.update(seed="one"), "seed (line 36): expected an integer"),
+    (lambda d: d["customers"][0].update(numbers="01632 960001"), "customers[0].numbers"),
+    # an unknown carrier id
+    (lambda d: d["interconnects"].append(["bt", "o2"]), "unknown carrier 'o2'"),
+    (lambda d: d["port_orders"][0].update(gaining="ee"), "port_orders[0].gaining"),
+    # a number that is not E.164-able, and one outside every range
+    (lambda d: d["customers"][0]["numbers"].append("12"), "customers[0].numbers[2]"),
+    (lambda d: d["customers"][0]["numbers"].append("+44 20 7946 0000"), "not in any allocated"),
+    # overlapping ports of one number
+    (lambda d: d["port_orders"].append({**d["port_orders"][0], "id": "p2"}), "ports of one"),
+    # dates out of order
+    (lambda d: d.update(horizon="2026-11-01T00:00:00Z"), "horizon (line"),
+    (lambda d: d["port_orders"][0].update(requested_date="2026-11-20T00:00:00"),
+     "requested date is before submission"),
+    (lambda d: d["checkpoints"][0].update(at="2027-01-01T00:00:00Z"), "checkpoints[0].at"),
+    # a typo in a key
+    (lambda d: d["port_orders"][0].update(gainng="x"), "unknown key 'gainng'"),
+    # an unknown regime, fault, checkpoint duplicate, voicemail on a foreign number
+    (lambda d: d.update(regime="fr"), "unknown regime 'fr'"),
+    (lambda d: d["port_orders"][0].update(faults=[{"kind": "meteor"}]), "unknown fault"),
+    (lambda d: d["checkpoints"].append(dict(d["checkpoints"][0])), "duplicate checkpoint"),
+    (lambda d: d["customers"][0]["voicemail"].append({"box": "2", "number": "01632 960009"}),
+     "not one of the customer's numbers"),
+])
+def test_bad_scenarios_name_the_path(change, expected: str) -> None:
+    messages = errors_of(mutate(change))
+    assert any(expected in m for m in messages), messages
+
+
+def test_every_error_is_reported_at_once() -> None:
+    data = mutate(lambda d: (d.update(seed="x"), d["port_orders"][0].update(gaining="ee")))
+    assert len(errors_of(data)) == 2
+
+
+def test_resubmission_after_the_requested_date_is_not_an_overlap() -> None:
+    again = {**BASE["port_orders"][0], "id": "p2", "submitted": "2026-11-30T10:00:00",
+             "requested_date": None}
+    s = load(mutate(lambda d: d["port_orders"].append(again)))
+    assert [o.id for o in s.port_orders] == ["p1", "p2"]
+
+
+def test_ddi_block_expands_and_marks_the_order() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["customers"][0]["numbers"] = [{"first": "01632 960100", "count": 3}]
+        d["customers"][0].pop("voicemail")
+        d["port_orders"][0]["numbers"] = [{"first": "01632 960100", "count": 3}]
+
+    order = load(mutate(change)).port_orders[0]
+    assert order.ddi and order.numbers[-1] == "+441632960102"
