@@ -41,7 +41,6 @@ from sim.errors import (
 from sim.routing.e164 import digit_count as _digits
 from sim.routing.e164 import e164_to_int, first_non_e164, int_to_e164, is_e164
 from sim.routing.e164 import to_int as _to_int
-from sim.routing.serving_carrier import make_serving_carrier
 from sim.routing.number_plan import NumberPlan
 from sim.routing.porting_db import (
     PortingDatabase,
@@ -50,6 +49,7 @@ from sim.routing.porting_db import (
     entry_hashes,
     hash_sum,
 )
+from sim.routing.serving_carrier import make_serving_carrier
 
 _M64 = (1 << 64) - 1
 _RANGE_TAG = np.uint64(0x5A17_C0DE_0000_0001)  # keeps range entries apart from number entries
