@@ -1,6 +1,6 @@
 # Asterisk 22 for cutover's SIP harness, for hosts with a Docker engine.
 #
-# The same Asterisk as the rootfs runner (sip_harness/backends.py) uses without Docker: Debian
+# The same Asterisk as the rootfs runner (sip_harness/asterisk/backends.py) uses without Docker: Debian
 # sid's packages (Debian 12 has no asterisk package). Build and run as cutover does:
 #   docker build -t cutover-asterisk:22 .
 #   docker run -d --network host \

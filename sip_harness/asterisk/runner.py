@@ -7,7 +7,7 @@ holds the per-run AMI secret) so a later process can find, control and stop it.
 
 Not run as a doctest: it needs a real Asterisk (tests/integration/ runs one).
 
->>> running = up(confgen_files)            # doctest: +SKIP
+>>> running = up(render(view, scenario))    # doctest: +SKIP
 >>> status().running                       # doctest: +SKIP
 True
 >>> down()                                 # doctest: +SKIP
