@@ -19,6 +19,7 @@ from sim.errors import HarnessError
 from sip_harness.asterisk import runner as asterisk
 from sip_harness.asterisk.backends import RootfsBackend
 from sip_harness.asterisk.rootfs import default_rootfs_path, privilege_mode, read_marker
+from sip_harness.sip_message import read_message
 
 # A stand-in for confgen's output: one UDP transport on loopback, a tester identified by its
 # address, Playback on 100, nothing else (so any other number gets 404).
@@ -160,10 +161,8 @@ def sip_invite(user: str, *, source: str = TESTER, target: tuple[str, int] = ("1
 
         sock.sendto(request("INVITE", 1, branch, body=sdp), target)
         reply, status = _final_response(sock)
-        to_tag = ""
-        for line in reply.split("\r\n"):
-            if line.lower().startswith(("to:", "t:")) and ";tag=" in line:
-                to_tag = line.split(";tag=", 1)[1].split(";")[0].strip()
+        to = read_message(reply).header("to") or ""
+        to_tag = to.split(";tag=", 1)[1].split(";")[0].strip() if ";tag=" in to else ""
         if status < 300:  # ACK is a new transaction for 2xx; then hang up
             sock.sendto(request("ACK", 1, uuid.uuid4().hex[:12], to_tag), target)
             sock.sendto(request("BYE", 2, uuid.uuid4().hex[:12], to_tag), target)
@@ -177,9 +176,10 @@ def _final_response(sock: socket.socket, method: str = "INVITE") -> tuple[str, i
     """The next final response to ``method``, skipping provisional ones and requests."""
     while True:
         message = sock.recv(65535).decode(errors="replace")
-        first, _, rest = message.partition("\r\n")
-        if not first.startswith("SIP/2.0 ") or f" {method}" not in rest.split("CSeq:", 1)[-1][:40]:
+        msg = read_message(message)
+        cseq = (msg.header("cseq") or "").split()
+        if not msg.start_line.startswith("SIP/2.0 ") or cseq[1:] != [method]:
             continue
-        status = int(first.split(" ", 2)[1])
+        status = int(msg.start_line.split(" ", 2)[1])
         if status >= 200:
             return message, status

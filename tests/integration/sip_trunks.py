@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 
+from sip_harness.sip_message import read_message
+
 
 @dataclass
 class Arrival:
@@ -86,22 +88,17 @@ class TrunkListeners:
 
     def _handle(self, name: str, sock: socket.socket, message: str,
                 source: tuple[str, int]) -> None:
-        head = message.split("\r\n\r\n", 1)[0].split("\r\n")
-        if not head[0].startswith("INVITE "):
+        msg = read_message(message)
+        if not msg.start_line.startswith("INVITE "):
             return  # ACKs and retransmitted responses need nothing
-        headers: dict[str, str] = {}
-        for line in head[1:]:
-            key, _, value = line.partition(":")
-            headers.setdefault(key.strip().lower(), value.strip())
+        headers = {name: values[0] for name, values in msg.headers.items()}
         with self._lock:
-            self.arrivals.append(Arrival(name, head[0].split(" ")[1], headers))
+            self.arrivals.append(Arrival(name, msg.start_line.split(" ")[1], headers))
         reply = ["SIP/2.0 486 Busy Here"]
-        for key in ("via", "from", "call-id", "cseq"):
-            original = next((line for line in head[1:] if line.lower().startswith(key + ":")),
-                            None)
-            if original:
-                reply.append(original)
-        to = next((line for line in head[1:] if line.lower().startswith("to:")), "To: <>")
-        reply += [f"{to};tag=busy{abs(hash(headers.get('call-id', ''))) % 10**8}",
+        for key, spelt in (("via", "Via"), ("from", "From"), ("call-id", "Call-ID"),
+                           ("cseq", "CSeq")):
+            reply += [f"{spelt}: {value}" for value in msg.headers.get(key, [])]
+        to = msg.header("to") or "<>"
+        reply += [f"To: {to};tag=busy{abs(hash(headers.get('call-id', ''))) % 10**8}",
                   "Content-Length: 0"]
         sock.sendto(("\r\n".join(reply) + "\r\n\r\n").encode(), source)
