@@ -183,8 +183,6 @@ def test_the_deciding_networks_copy_is_the_one_that_counts(
     assert board.switchboard.place(PORTED, "vodafone") is outcome
 
 
-@pytest.mark.xfail(strict=True, reason="Switchboard._copy: bisect_right(...) - 1 is -1 while "
-                   "t < lag, which picks the newest snapshot instead of the first")
 def test_a_port_in_the_first_minutes_of_the_run_lags_as_any_other(make) -> None:
     # bt's copy is 10 minutes behind: at minute 5 it has not seen a port made at minute 2,
     # though there is no earlier published change for its copy to hold
