@@ -90,7 +90,8 @@ class Switchboard:
         lag = self.lag.get(carrier, 0.0)
         if lag == 0.0:
             return self.routing.snapshot
-        return self._snapshots[bisect_right(self._times, t - lag) - 1]
+        # before the first change a copy would have seen, it holds the run's first snapshot
+        return self._snapshots[max(0, bisect_right(self._times, t - lag) - 1)]
 
     def _calls(self) -> Generator[simpy.Event, Any, None]:
         env, rng = self.env, self.rng
