@@ -1,0 +1,95 @@
+"""``cutover verify`` in-process: the argument checks that refuse before any call or Asterisk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cutover.cli.app import main
+from sip_harness.asterisk import live, runner
+from sip_harness.verify import runner as verify_runner
+
+ROOT = Path(__file__).resolve().parents[4]
+UK = str(ROOT / "scenarios" / "uk_gnp_weekend.yaml")
+AMI_HELP = "--ami needs HOST:PORT and --ami-secret (or $CUTOVER_AMI_SECRET)\n"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private state directory, no AMI secret in the environment, and no Asterisk or calls."""
+    directory = tmp_path / "state"
+    monkeypatch.setenv("CUTOVER_STATE_DIR", str(directory))
+    monkeypatch.delenv("CUTOVER_AMI_SECRET", raising=False)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("started Asterisk or placed calls")
+
+    monkeypatch.setattr(live, "bring_up", never)
+    monkeypatch.setattr(runner, "up", never)
+    monkeypatch.setattr(verify_runner, "run_suite", never)
+    return directory
+
+
+def test_an_unknown_checkpoint_is_exit_2(capsys: pytest.CaptureFixture[str],
+                                         isolated: Path) -> None:
+    assert main(["verify", UK, "--checkpoint", "tuesday"]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.count("\n") == 1 and "tuesday" in out.err
+    assert not isolated.exists()
+
+
+def test_one_unknown_checkpoint_among_good_ones_is_exit_2(capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    assert main(["verify", UK, "--checkpoint", "before", "--checkpoint", "tuesday"]) == 2
+    assert "tuesday" in capsys.readouterr().err
+
+
+def test_an_instant_outside_the_scenario_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", UK, "--at", "2030-01-01T00:00Z"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is outside the scenario" in err
+
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1:5038",   # a good address, but no secret given
+    "127.0.0.1",        # no port, and no secret
+])
+def test_ami_without_a_secret_is_exit_2_and_one_line(address: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", UK, "--ami", address]) == 2
+    out = capsys.readouterr()
+    assert (out.out, out.err) == ("", AMI_HELP)
+
+
+def test_an_empty_secret_in_the_environment_is_no_secret(capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUTOVER_AMI_SECRET", "")
+    assert main(["verify", UK, "--ami", "127.0.0.1:5038"]) == 2
+    assert capsys.readouterr().err == AMI_HELP
+
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1:ami",    # a port that is not a number
+    ":5038",            # no host
+    "127.0.0.1:",       # an empty port
+])
+def test_a_bad_ami_address_is_exit_2_even_with_a_secret(
+        address: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", UK, "--ami", address, "--ami-secret", "s"]) == 2
+    assert capsys.readouterr().err == AMI_HELP
+
+
+def test_a_scenario_without_checkpoints_needs_at(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    text = Path(UK).read_text()
+    bare = tmp_path / "no_checkpoints.yaml"
+    bare.write_text(text[:text.index("checkpoints:")])
+    assert main(["verify", str(bare)]) == 2
+    assert capsys.readouterr().err == f"{bare}: declares no checkpoints; give --at TIME\n"
+
+
+def test_a_missing_scenario_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "nowhere.yaml"]) == 2
+    assert capsys.readouterr().err == "nowhere.yaml: no such file\n"
