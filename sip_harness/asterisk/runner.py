@@ -199,7 +199,7 @@ def apply_config(running: RunningAsterisk, config_files: Mapping[str, str], *,
     if not config_files:
         return []
     if running.run_dir is None:
-        raise HarnessError(f"cannot write config files to a {running.backend} Asterisk; "
+        raise HarnessError(f"cannot write config files to the {running.backend} Asterisk; "
                            "write them yourself or change routing through AMI")
     merge_config({}, config_files)  # validates the names
     etc = Path(running.run_dir) / "etc"

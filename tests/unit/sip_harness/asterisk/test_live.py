@@ -198,7 +198,7 @@ def test_move_to_refuses_a_scenario_with_other_carriers(replay: Replay, fake: Fa
 def test_move_to_an_external_asterisk_needing_new_config_refuses(
         replay: Replay, fake: FakeAMI, state_file: Path) -> None:
     external_record(fake, state_file, scenario=WEEKEND, instant=None)
-    with pytest.raises(HarnessError, match="cannot write config files to a external Asterisk"):
+    with pytest.raises(HarnessError, match="cannot write config files to the external Asterisk"):
         move_to(replay, at(replay, "after_cutover"), state_file=state_file)
     assert fake.db == {}
 
