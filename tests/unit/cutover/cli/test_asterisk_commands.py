@@ -4,7 +4,6 @@ bad instants refused before anything starts, and an external record answered by 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,12 +32,6 @@ def nothing_starts(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(live, "bring_up", never)
     monkeypatch.setattr(runner, "up", never)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAMI]:
-    with FakeAMI() as server:
-        yield server
 
 
 def record_external(fake: FakeAMI, instant: str) -> None:

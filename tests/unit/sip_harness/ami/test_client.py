@@ -6,7 +6,6 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,19 +14,6 @@ from sip_harness.ami.client import ERROR_MAP, AMIClient, MailboxCount, translate
 from sip_harness.ami.testing import DISCONNECT, SILENCE, FakeAMI
 
 FAMILY, KEY = "cutover-ported", "+441632960001"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAMI]:
-    with FakeAMI() as server:
-        yield server
-
-
-@pytest.fixture
-def ami(fake: FakeAMI) -> Iterator[AMIClient]:
-    with AMIClient.connect("127.0.0.1", fake.port, fake.username, fake.secret,
-                           timeout=1.0) as client:
-        yield client
 
 
 def test_login_and_the_fully_booted_event_sent_with_it(ami: AMIClient) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,19 +12,6 @@ from sip_harness.ami import AMIClient
 from sip_harness.ami.testing import BANNER, DISCONNECT, SILENCE, FakeAMI
 
 FAMILY = "cutover-ported"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAMI]:
-    with FakeAMI() as server:
-        yield server
-
-
-@pytest.fixture
-def ami(fake: FakeAMI) -> Iterator[AMIClient]:
-    with AMIClient.connect("127.0.0.1", fake.port, fake.username, fake.secret,
-                           timeout=1.0) as client:
-        yield client
 
 
 def test_the_banner_is_sent_on_connect(fake: FakeAMI) -> None:

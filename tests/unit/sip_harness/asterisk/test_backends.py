@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import socket
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,12 +22,6 @@ from sip_harness.asterisk.backends import (
     stop_via_ami,
 )
 from sip_harness.asterisk.running import RunningAsterisk
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAMI]:
-    with FakeAMI() as server:
-        yield server
 
 
 def external(fake: FakeAMI, *, secret: str | None = None) -> ExternalBackend:

@@ -3,7 +3,6 @@ FakeAMI (all or nothing), and move_to's refusals; an external record stands in f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -28,19 +27,6 @@ NUMBERS = ("+441632960001", "+441632960002", "+441632960003")
 @pytest.fixture(scope="module")
 def replay() -> Replay:
     return Replay(load_scenario(WEEKEND))
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeAMI]:
-    with FakeAMI() as server:
-        yield server
-
-
-@pytest.fixture
-def ami(fake: FakeAMI) -> Iterator[AMIClient]:
-    with AMIClient.connect("127.0.0.1", fake.port, fake.username, fake.secret,
-                           timeout=1.0) as client:
-        yield client
 
 
 def at(replay: Replay, checkpoint: str) -> datetime:
