@@ -384,7 +384,9 @@ class FakeManager:
     made: list[FakeManager] = []
 
     def __init__(self, ctx: Any) -> None:
-        self.ctx, self.started, self.rtp_port, self.shut = ctx, None, None, False
+        self.ctx, self.shut = ctx, False
+        self.started: tuple[Any, tuple[Any, ...]] | None = None
+        self.rtp_port: int | None = None
         self.agent = FakeProxy()
         FakeManager.made.append(self)
 
@@ -452,8 +454,12 @@ def test_the_forkserver_preloads_pjsua2_and_the_agent(monkeypatch: pytest.Monkey
 
     asked: list[str] = []
     ctx = Ctx()
-    monkeypatch.setattr(fleet_module.multiprocessing, "get_context",
-                        lambda method: asked.append(method) or ctx)
+
+    def get_context(method: str) -> Ctx:
+        asked.append(method)
+        return ctx
+
+    monkeypatch.setattr(fleet_module.multiprocessing, "get_context", get_context)
     assert fleet_module._context() is ctx
     assert (asked, ctx.preload) == (["forkserver"], ["pjsua2", "sip_harness.agents.agent"])
 
