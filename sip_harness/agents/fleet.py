@@ -95,6 +95,8 @@ class Fleet:
 
     def __init__(self, carriers: Mapping[str, TrunkAddress], phones: Mapping[str, PhoneAddress],
                  caller_host: str, *, phones_per_worker: int = PHONES_PER_WORKER) -> None:
+        if phones_per_worker < 1:
+            raise ValueError(f"phones_per_worker must be at least 1, got {phones_per_worker}")
         self.dir = Path(tempfile.mkdtemp(prefix="cutover-agents-"))
         self.log = str(self.dir / "pjsua2.log")
         self.wav = str(write_tone_wav(self.dir / "message.wav", seconds=3.0))
@@ -112,7 +114,13 @@ class Fleet:
         try:
             count = len(trunk_groups) + len(phone_groups)
             with ThreadPoolExecutor(max_workers=min(8, max(count, 1))) as pool:
-                self._workers = list(pool.map(lambda i: _Worker(i, self.log), range(count)))
+                starts = [pool.submit(_Worker, i, self.log) for i in range(count)]
+            # every start has ended: keep the workers that came up (close() stops them), then
+            # raise the first failure
+            self._workers = [s.result() for s in starts if s.exception() is None]
+            failure = next((s.exception() for s in starts if s.exception() is not None), None)
+            if failure is not None:
+                raise failure
             jobs: list[tuple[Any, str, str, int, str | None, bool]] = []
             for worker, group in zip(self._workers, trunk_groups, strict=False):
                 self._trunks.append(worker.agent)

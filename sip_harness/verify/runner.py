@@ -54,7 +54,8 @@ def run_suite(replay: Replay, checkpoints: Sequence[tuple[str, datetime]], *,
     the_plan = plan(replay)
     carriers = carrier_addresses(scenario.carrier_ids)
     own = fleet is None
-    fleet = fleet or Fleet(carriers, hosted_phones(scenario), carriers[the_plan.origin].host)
+    if fleet is None:
+        fleet = Fleet(carriers, hosted_phones(scenario), carriers[the_plan.origin].host)
     results: list[CheckResult] = []
     serial = itertools.count(int(time.time()) % 500 * 10)
     try:
