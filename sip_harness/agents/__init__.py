@@ -2,3 +2,11 @@
 
 from __future__ import annotations
 
+from sip_harness.agents.agent import SIPAgent
+from sip_harness.agents.fleet import CALLER, Fleet
+
+__all__ = [
+    "SIPAgent",
+    "CALLER",
+    "Fleet",
+]

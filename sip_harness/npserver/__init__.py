@@ -3,3 +3,13 @@ load."""
 
 from __future__ import annotations
 
+from sip_harness.npserver.answers import QueryService
+from sip_harness.npserver.server import QueryServer, ServeReport, serve, serve_scenario
+
+__all__ = [
+    "QueryService",
+    "QueryServer",
+    "ServeReport",
+    "serve",
+    "serve_scenario",
+]
