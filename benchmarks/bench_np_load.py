@@ -46,6 +46,7 @@ from np_asterisk_baseline import RAMP, asterisk_baseline
 from np_echo import echo_responder
 
 from sim.errors import HarnessError
+from sim.numbering import default_routing_number
 from sim.routing import RoutingCore
 from sip_harness.npserver import server as npserver
 from sip_harness.npserver.sipp_load import (
@@ -61,7 +62,7 @@ from sip_harness.npserver.sipp_load import (
 SERVER = ("127.0.5.1", 5070)
 CLIENT = ("127.0.5.2", 5090)
 PROBE = "127.0.5.3"
-ROUTING_NUMBERS = {c: f"D{i + 1:03d}" for i, c in enumerate(CARRIERS)}
+ROUTING_NUMBERS = {c: default_routing_number("GB", i) for i, c in enumerate(CARRIERS)}
 TARGETS = {"queries_per_s": 20_000, "p99_ms": 2.0, "wrong_or_failed": 0, "changes": 10_000}
 
 

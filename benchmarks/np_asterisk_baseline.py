@@ -7,7 +7,7 @@ dialplan. A separate Asterisk (the rootfs backend, its own state directory) answ
 127.0.4.1:5060 with AMI on 127.0.0.1:5039, away from the Asterisk of the live tests
 (127.0.0.1:5060/5038). Its dialplan does ``DB_EXISTS(np/NUMBER)`` (sets ``DB_RESULT`` without
 logging a miss) and ``Transfer(PJSIP/sip:...)``: on a call not yet answered chan_pjsip sends
-``302 Moved Temporarily`` with the target as Contact (``<sip:NUMBER;rn=RN;npdi@127.0.4.1>``,
+``302 Moved Temporarily`` with the target as Contact (``<sip:NUMBER;npdi;rn=RN@127.0.4.1>``,
 RFC 4694's parameters in the user part). Each query is a whole PJSIP session (channel,
 dialplan, 100 Trying, 302, ACK): what a dialplan lookup costs in Asterisk. (A ``tel:`` target
 crashed Asterisk 22.10.1 here: chan_pjsip's redirect takes the target for a SIP URI.)
@@ -86,14 +86,14 @@ exten => np,1,Hangup()
 exten => _+X.,1,GotoIf(${DB_EXISTS(np/${EXTEN})}?ported)
  same => n,Transfer(PJSIP/sip:${EXTEN}\;npdi@${RN_HOST})
  same => n,Hangup()
- same => n(ported),Transfer(PJSIP/sip:${EXTEN}\;rn=${DB_RESULT}\;npdi@${RN_HOST})
+ same => n(ported),Transfer(PJSIP/sip:${EXTEN}\;npdi\;rn=${DB_RESULT}@${RN_HOST})
  same => n,Hangup()
 """,
     # Quiet: cutover's server logs nothing per query either.
     "logger.conf": "[general]\n[logfiles]\nconsole => error\nmessages => error\n",
     "voicemail.conf": "[general]\n",
 }
-HOW = ("dialplan: GotoIf(DB_EXISTS(np/NUMBER)) then Transfer(PJSIP/sip:NUMBER;rn=RN;npdi@host)"
+HOW = ("dialplan: GotoIf(DB_EXISTS(np/NUMBER)) then Transfer(PJSIP/sip:NUMBER;npdi;rn=RN@host)"
        " -> chan_pjsip 302 (a full PJSIP session per query: channel, dialplan, 100, 302, ACK); "
        "same SIPp scenario and checks as cutover; churn to AstDB via AMI DBPut/DBDel at "
        "cutover's change rate during every ramp step; rate = highest ramp step with no failed, "

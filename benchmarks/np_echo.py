@@ -18,7 +18,7 @@ _COPIED = (b"Via:", b"From:", b"Call-ID:", b"CSeq:")
 
 def echo_responder(rows: list[tuple[str, str]], address: tuple[str, int]) -> None:
     """Serve ``address`` until killed, answering each row's number with its 302."""
-    contacts = {number.encode(): (f"Contact: <tel:{number};rn={rn};npdi>\r\n" if rn
+    contacts = {number.encode(): (f"Contact: <tel:{number};npdi;rn={rn}>\r\n" if rn
                                   else f"Contact: <tel:{number};npdi>\r\n").encode()
                 for number, rn in rows}
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -13,8 +13,11 @@ __all__ = [
     "number_type",
     "service_type",
     "is_portable",
+    "routing_number_problem",
+    "default_routing_number",
 ]
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -269,3 +272,48 @@ def is_portable(e164: str, regime: str) -> bool:
     """
     plan = _plan(regime)
     return number_type(e164, regime) in plan.portable
+
+
+# RFC 4694 section 4 (with RFC 3966's visual separators and domain names):
+#   global-rn = "+" 1*3DIGIT *hex-phonedigit;   hex-phonedigit = HEXDIG / "-" / "." / "(" / ")"
+#   local-rn  = 1*hex-phonedigit ";rn-context=" (domainname / global-hex-digits)
+_HEX_PHONEDIGITS = r"[0-9A-Fa-f.()-]"
+_GLOBAL_RN = re.compile(rf"\+[0-9]{{1,3}}{_HEX_PHONEDIGITS}*")
+_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)*"
+                     r"[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.?")
+_LOCAL_RN = re.compile(rf"({_HEX_PHONEDIGITS}*[0-9A-Fa-f]{_HEX_PHONEDIGITS}*)"
+                       r";rn-context=(.+)")
+
+
+def routing_number_problem(text: str) -> str | None:
+    """What makes ``text`` not an RFC 4694 routing number (``rn`` value), or None if it is one.
+
+    Global: ``+``, a country code, then hex digits (``+44D002``); local: hex digits then
+    ``;rn-context=`` and a domain name or a global prefix (``D002;rn-context=+44``).
+
+    >>> routing_number_problem("+44D002") is None, routing_number_problem("D002;rn-context=+44")
+    (True, None)
+    >>> routing_number_problem("D002").split(" (")[0]
+    "'D002' is neither a global routing number"
+    """
+    if _GLOBAL_RN.fullmatch(text) is not None:
+        return None
+    local = _LOCAL_RN.fullmatch(text)
+    if local is not None:
+        context = local.group(2)
+        if _GLOBAL_RN.fullmatch(context) is not None or _DOMAIN.fullmatch(context) is not None:
+            return None
+        return (f"{text!r}: rn-context {context!r} is neither a domain name nor a global "
+                f"prefix like +44")
+    return (f"{text!r} is neither a global routing number ('+', a country code, hex digits: "
+            f"+44D002) nor a local one with ';rn-context=' (D002;rn-context=+44)")
+
+
+def default_routing_number(country: str, index: int) -> str:
+    """The routing number a carrier gets when its scenario names none: the country's calling
+    code, ``D`` and the carrier's position from 1 (a valid global routing number).
+
+    >>> default_routing_number("GB", 0), default_routing_number("PT", 11)
+    ('+44D001', '+351D012')
+    """
+    return f"+{phonenumbers.country_code_for_region(country)}D{index + 1:03d}"

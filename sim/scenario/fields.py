@@ -140,6 +140,17 @@ class FieldReader:
             self.err(p, str(exc))
             return None
 
+    def routing_number(self, v: Any, p: str) -> str | None:
+        """An RFC 4694 routing number (see :func:`sim.numbering.routing_number_problem`)."""
+        from sim.numbering import routing_number_problem
+
+        s = self.text(v, p)
+        problem = None if s is None else routing_number_problem(s)
+        if problem is not None:
+            self.err(p, f"{problem} (RFC 4694)")
+            return None
+        return s
+
     def carrier_ref(self, v: Any, p: str) -> str | None:
         s = self.text(v, p)
         if s is not None and s not in self.carrier_ids:

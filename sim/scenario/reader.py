@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sim.numbering import default_routing_number
 from sim.routing.number_plan import PrefixMap
 from sim.scenario.fields import REQUIRED, FieldReader, key_path
 from sim.scenario.types import (
@@ -95,6 +96,7 @@ class Reader(FieldReader):
         if raw is None:
             self.err("carriers", "required key is missing")
         out: list[Carrier] = []
+        rns: dict[str, str] = {}  # routing number -> the carrier's path
         for i, item in enumerate(items):
             p = f"carriers[{i}]"
             d = self.mapping(item, p, "carrier")
@@ -115,11 +117,19 @@ class Reader(FieldReader):
                 minutes = self.get(od, "minutes", op, self.positive)
                 if ostart and minutes:
                     outages.append(Outage(ostart, minutes))
+            rn = self.get(d, "routing_number", p, self.routing_number,
+                          default_routing_number(self.country, i))
+            if rn is not None and rn.upper() in rns:
+                default = "" if d.get("routing_number") else " (the default)"
+                self.err(key_path(p, "routing_number"),
+                         f"routing number {rn}{default} is already {rns[rn.upper()]}'s")
+            elif rn is not None:
+                rns[rn.upper()] = p
             if cid:
                 out.append(Carrier(
                     id=cid,
                     name=self.get(d, "name", p, self.text, cid),
-                    routing_number=self.get(d, "routing_number", p, self.text, f"D{i + 1:03d}"),
+                    routing_number=rn or "",
                     desk_capacity=int(self.get(desk, "capacity", key_path(p, "desk"),
                                                self.positive, 4) or 4),
                     answer_hours=self.get(desk, "answer_hours", key_path(p, "desk"),

@@ -1,8 +1,9 @@
 """Answers to number-portability queries: one SIP datagram in, one response out.
 
 An INVITE for a number (all-call query, RFC 3482) gets ``302 Moved Temporarily`` whose Contact
-is ``<tel:+NUMBER;rn=RN;npdi>`` (RFC 4694; ``rn`` is the routing number of the serving carrier
-and is left out when the number is not ported, ``npdi`` is always there), ``404`` when no range
+is ``<tel:+NUMBER;npdi;rn=RN>`` (RFC 4694; ``rn`` is the routing number of the serving carrier
+and is left out when the number is not ported, ``npdi`` is always there; parameters in RFC
+3966's lexicographic order), ``404`` when no range
 holds the number, ``400`` when the request is malformed. OPTIONS gets 200 (health). Every answer
 carries ``X-Cutover-Version``, the version of the one snapshot it was computed from, and a
 ``Warning`` with the routing core's explanation. Nothing is kept per call.
@@ -190,7 +191,7 @@ class QueryService:
             return 404, "Not Found", [self._warning(str(exc))]
         rn = self._rn[route.carrier] if route.ported else ""
         text = route.reason.partition("; originates on")[0]
-        return 302, "Moved Temporarily", [f"Contact: <tel:{route.number}{rn};npdi>",
+        return 302, "Moved Temporarily", [f"Contact: <tel:{route.number};npdi{rn}>",
                                           self._warning(text)]
 
     def _warning(self, text: str) -> str:

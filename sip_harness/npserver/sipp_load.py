@@ -43,8 +43,8 @@ NP_QUERY_XML = _SIPP_DIR / "np_query.xml"
 FINE_CLOCK_C = _SIPP_DIR / "fineclock.c"
 #: (number as '+digits', expected routing number or '' when the number is not ported)
 QueryRow = tuple[str, str]
-# The Contact of a query's 302: tel:NUMBER;rn=RN;npdi or sip:NUMBER;rn=RN;npdi@host.
-_CONTACT = re.compile(rb"Contact: *<(?:tel|sip):([^;>@]*)(;rn=([^;>@]*))?;npdi[^>]*>")
+# The Contact of a query's 302: tel:NUMBER;npdi;rn=RN or sip:NUMBER;npdi;rn=RN@host.
+_CONTACT = re.compile(rb"Contact: *<(?:tel|sip):([^;>@]*);npdi(;rn=([^;>@]*))?[^>]*>")
 _FAILURES = ("FailedStrcmpDoesntMatch", "FailedRegexpDoesntMatch", "FailedRegexpHdrNotFound",
              "FailedUnexpectedMessage", "FailedTimeoutOnRecv", "FailedMaxUDPRetrans",
              "FailedCannotSendMessage", "FailedCallRejected", "FailedOutboundCongestion")

@@ -46,7 +46,7 @@ def expected_rows() -> list[tuple[str, str]]:
     for n in numbers:
         route = routing.route(n)
         rows.append((n, rn[route.carrier] if route.ported else ""))
-    assert sum(1 for _, r in rows if r == "D002") >= 30  # the ported ones are in
+    assert sum(1 for _, r in rows if r == "+44D002") >= 30  # the ported ones are in
     return rows
 
 

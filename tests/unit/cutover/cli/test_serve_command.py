@@ -92,6 +92,6 @@ def test_serve_follows_the_simulation_through_the_cutover() -> None:
         out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert seen[0] == (0, f"<tel:{NUMBER};npdi>")  # before: not ported, bt serves it
-    assert seen[-1][1] == f"<tel:{NUMBER};rn=D002;npdi>"  # after: callagenix's rn
+    assert seen[-1][1] == f"<tel:{NUMBER};npdi;rn=+44D002>"  # after: callagenix's rn
     assert seen[-1][0] > 0 and [v for v, _ in seen] == sorted(v for v, _ in seen)
     assert json.loads(out)["last_version"] >= seen[-1][0]

@@ -20,6 +20,15 @@ def test_base_loads_with_defaults() -> None:
     assert order.submitted == datetime(2026, 11, 23, 10, tzinfo=UTC)
     assert order.request.name == "Acme Widgets Ltd"  # the request states what the bill says
     assert s.customers[0].voicemail[0].number == "+441632960001"
+    # default routing numbers: global (RFC 4694), the regime's country code, one per carrier
+    assert [c.routing_number for c in s.carriers] == ["+44D001", "+44D002", "+44D003"]
+
+
+@pytest.mark.parametrize("rn", ["+44D009", "+12125550000", "+351-d10", "D002;rn-context=+44",
+                                "5A1;rn-context=np.example.net"])
+def test_valid_routing_numbers_are_kept_as_written(rn: str) -> None:
+    s = load(mutate(lambda d: d["carriers"][0].update(routing_number=rn)))
+    assert s.carriers[0].routing_number == rn
 
 
 @pytest.mark.parametrize(("change", "expected"), [
@@ -50,6 +59,15 @@ def test_base_loads_with_defaults() -> None:
     (lambda d: d["checkpoints"].append(dict(d["checkpoints"][0])), "duplicate checkpoint"),
     (lambda d: d["customers"][0]["voicemail"].append({"box": "2", "number": "01632 960009"}),
      "not one of the customer's numbers"),
+    # routing numbers (RFC 4694): neither global nor local with a context; a bad context; twice
+    (lambda d: d["carriers"][0].update(routing_number="D002"),
+     "carriers[0].routing_number (line 6): 'D002' is neither a global routing number"),
+    (lambda d: d["carriers"][0].update(routing_number="+44G1"), "carriers[0].routing_number"),
+    (lambda d: d["carriers"][0].update(routing_number="D2;rn-context=!"), "rn-context '!'"),
+    (lambda d: d["carriers"][1].update(routing_number="+44D001"),
+     "carriers[1].routing_number (line 7): routing number +44D001 is already carriers[0]'s"),
+    (lambda d: d["carriers"][0].update(routing_number="+44D002"),  # callagenix's default
+     "carriers[1].routing_number (line 7): routing number +44D002 (the default) is already carriers[0]'s"),
 ])
 def test_bad_scenarios_name_the_path(change, expected: str) -> None:
     messages = errors_of(mutate(change))

@@ -10,7 +10,7 @@ from sim.routing import RoutingCore
 CARRIERS = ("bt", "callagenix", "vodafone")
 
 
-RNS = {"bt": "D001", "callagenix": "D002", "vodafone": "D003"}
+RNS = {"bt": "+44D001", "callagenix": "+44D002", "vodafone": "+44D003"}
 
 
 PORTED = "+441632960001"

@@ -24,9 +24,9 @@ def service() -> QueryService:
 @pytest.mark.parametrize(("uri", "status", "contact", "warning"), [
     # ported: rn of the serving carrier, and npdi
     (f"sip:{PORTED}@127.0.0.1;user=phone", "SIP/2.0 302 Moved Temporarily",
-     f"<tel:{PORTED};rn=D002;npdi>", "ported from bt to callagenix"),
+     f"<tel:{PORTED};npdi;rn=+44D002>", "ported from bt to callagenix"),
     # the same number as a tel URI with visual separators
-    ("tel:+44-1632-960001", "SIP/2.0 302 Moved Temporarily", f"<tel:{PORTED};rn=D002;npdi>",
+    ("tel:+44-1632-960001", "SIP/2.0 302 Moved Temporarily", f"<tel:{PORTED};npdi;rn=+44D002>",
      "ported from bt to callagenix"),
     # not ported: no rn, npdi all the same
     ("sip:+441632960002@h", "SIP/2.0 302 Moved Temporarily", "<tel:+441632960002;npdi>",
@@ -98,22 +98,23 @@ def test_version_header_orders_answers_across_an_apply(service: QueryService) ->
     back = headers(service.answer(request(f"sip:{PORTED}@h")))
     assert [int(h["x-cutover-version"]) for h in (before, after, back)] == [0, 1, 2]
     assert [h["contact"] for h in (before, after, back)] == [
-        f"<tel:{PORTED};rn=D002;npdi>", f"<tel:{PORTED};rn=D003;npdi>", f"<tel:{PORTED};npdi>"]
+        f"<tel:{PORTED};npdi;rn=+44D002>", f"<tel:{PORTED};npdi;rn=+44D003>",
+        f"<tel:{PORTED};npdi>"]
 
 
 def test_cached_answers_follow_announced_and_unannounced_applies(service: QueryService) -> None:
     other = "+441632960002"
     contact = lambda n: headers(service.answer(request(f"sip:{n}@h")))["contact"]  # noqa: E731
-    assert (contact(PORTED), contact(other)) == (f"<tel:{PORTED};rn=D002;npdi>",
+    assert (contact(PORTED), contact(other)) == (f"<tel:{PORTED};npdi;rn=+44D002>",
                                                  f"<tel:{other};npdi>")
     # announced: only the changed number is evicted, the other stays cached and right
     change = [PortChange(441632960001, "vodafone", note="activation")]
     service.forget(change, service.core.apply(change).version)
-    assert (contact(PORTED), contact(other)) == (f"<tel:{PORTED};rn=D003;npdi>",
+    assert (contact(PORTED), contact(other)) == (f"<tel:{PORTED};npdi;rn=+44D003>",
                                                  f"<tel:{other};npdi>")
     # not announced (the simulation followed, another writer): the cache starts afresh
     service.core.apply([PortChange(441632960002, "callagenix", note="activation")])
-    assert contact(other) == f"<tel:{other};rn=D002;npdi>"
+    assert contact(other) == f"<tel:{other};npdi;rn=+44D002>"
     # announced after an unannounced one: a version gap empties the cache too
     change = [PortChange(441632960001, "bt", note="rollback")]
     service.core.apply([PortChange(441632960002, "bt", note="rollback")])
@@ -123,7 +124,7 @@ def test_cached_answers_follow_announced_and_unannounced_applies(service: QueryS
 
 def test_every_carrier_needs_a_routing_number() -> None:
     with pytest.raises(ValueError, match="vodafone"):
-        QueryService(make_core(), {"bt": "D001", "callagenix": "D002"})
+        QueryService(make_core(), {"bt": "+44D001", "callagenix": "+44D002"})
 
 
 def mutations() -> st.SearchStrategy[bytes]:
@@ -153,4 +154,4 @@ def test_fuzz_answers_400_or_drops_and_never_raises(data: bytes) -> None:
         assert reply.startswith(b"SIP/2.0 ")
         status = int(reply.split(b" ", 2)[1])
         assert status == 400 if malformed else status in (200, 302, 404, 405, 416)
-    assert headers(service.answer(VALID))["contact"] == f"<tel:{PORTED};rn=D002;npdi>"
+    assert headers(service.answer(VALID))["contact"] == f"<tel:{PORTED};npdi;rn=+44D002>"

@@ -75,9 +75,9 @@ def test_answers_follow_the_feed_in_version_order(
         live: tuple[RoutingCore, Path, list[npserver.ServeReport]]) -> None:
     core, fifo, _ = live
     # each change's expected Contact, by the version that publishes it
-    flips = [("vodafone", ";rn=D003"), ("bt", ""), ("callagenix", ";rn=D002")] * 20
-    expected = {0: f"<tel:{PORTED};rn=D002;npdi>"}
-    expected.update({v: f"<tel:{PORTED}{rn};npdi>" for v, (_, rn) in enumerate(flips, 1)})
+    flips = [("vodafone", ";rn=+44D003"), ("bt", ""), ("callagenix", ";rn=+44D002")] * 20
+    expected = {0: f"<tel:{PORTED};npdi;rn=+44D002>"}
+    expected.update({v: f"<tel:{PORTED};npdi{rn}>" for v, (_, rn) in enumerate(flips, 1)})
     seen: list[tuple[int, str]] = []
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock, fifo.open("w") as out:
         sock.bind(("127.0.5.12", 0))
@@ -96,7 +96,7 @@ def test_answers_follow_the_feed_in_version_order(
     assert versions == sorted(versions)  # never an older snapshot after a newer one
     assert all(contact == expected[v] for v, contact in seen)  # each answer is whole
     assert int(last["x-cutover-version"]) == len(flips)
-    assert last["contact"] == f"<tel:{PORTED};rn=D002;npdi>"
+    assert last["contact"] == f"<tel:{PORTED};npdi;rn=+44D002>"
 
 
 # -- fuzz: malformed datagrams get 400 or nothing, never an exception --------------------------
@@ -121,4 +121,4 @@ def test_fuzz_on_the_socket_never_stops_the_server(
             got = exchange(sock, request(f"sip:{PORTED}@h", call="after-fuzz"))
             if got.get("call-id") == "after-fuzz":
                 break
-    assert got["contact"] == f"<tel:{PORTED};rn=D002;npdi>"
+    assert got["contact"] == f"<tel:{PORTED};npdi;rn=+44D002>"

@@ -18,7 +18,7 @@ from sip_harness.npserver.sipp_load import (
 
 
 def test_injection_rows_are_dealt_round_robin(tmp_path: Path) -> None:
-    rows = [(f"+4416329600{i:02d}", "D002" if i % 3 else "") for i in range(10)]
+    rows = [(f"+4416329600{i:02d}", "+44D002" if i % 3 else "") for i in range(10)]
     inf = tmp_path / "q.csv"
     assert write_injection(inf, rows) == 10
     parts = _split_injection(inf, 3, tmp_path)
