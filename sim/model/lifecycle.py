@@ -73,6 +73,7 @@ class EventKind(StrEnum):
     NUMBER_LOST = "number_lost"
     TEMPORARY_NUMBER_RELEASED = "temporary_number_released"
     CARRIER_OUTAGE = "carrier_outage"
+    CHARGE = "charge"  # a cost owed: its kind, amount, currency, who is owed and why
     CALL_FAILED = "call_failed"
     CALL_MISROUTED = "call_misrouted"
     CALL_LOST = "call_lost"

@@ -15,6 +15,7 @@ from sim.model.ledger import Ledger
 from sim.model.lifecycle import PORTED, SETTLED, EventKind, NumberStatus
 from sim.model.run_state import PortRun, RunState
 from sim.regimes.base import Regime
+from sim.regimes.costs import empty_costs
 from sim.scenario import Scenario
 
 __all__ = ["summarise"]
@@ -38,6 +39,15 @@ def _breached(run: PortRun, now: float) -> bool:
     return done > run.deadline_at
 
 
+def _rounded(costs: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    # every amount to the cent, the total the sum of the rounded amounts
+    out = {}
+    for currency, kinds in costs.items():
+        amounts = {k: round(v, 2) for k, v in kinds.items() if k != "total"}
+        out[currency] = {**amounts, "total": round(sum(amounts.values()), 2)}
+    return out
+
+
 def summarise(state: RunState, ledger: Ledger, *, scenario: Scenario, seed: int,
               regime: Regime, now: float, calls: Mapping[str, int],
               routing_version: int) -> dict[str, Any]:
@@ -51,6 +61,8 @@ def summarise(state: RunState, ledger: Ledger, *, scenario: Scenario, seed: int,
     ports: Counter[str] = Counter()
     per_number: dict[str, float] = {}
     compensation: dict[str, float] = {}
+    costs = empty_costs()
+    owed_in = costs[regime.currency]
     breaches = 0
     late_answers = 0
     runs = state.runs.values()
@@ -65,11 +77,16 @@ def summarise(state: RunState, ledger: Ledger, *, scenario: Scenario, seed: int,
                 per_number[n] = round(per_number.get(n, 0.0) + minutes, 3)
         breaches += _breached(run, now)
         beyond = sum(max(0.0, m - window) for m in run.interruptions)
-        owed = regime.compensation_eur(
+        delay, interruption = regime.compensation_parts(
             numbers=len(order.numbers), days_late=_days_late(regime, epoch, run, now),
             interruption_minutes_beyond_window=beyond, window_minutes=window)
+        owed_in["compensation_delay"] += delay
+        owed_in["compensation_interruption"] += interruption
+        owed = delay + interruption
         if owed:
             compensation[order.id] = round(owed, 2)
+    for row in ledger.records_of(EventKind.CHARGE):
+        costs[row["currency"]][row["kind"]] += row["amount"]
     for row in ledger.records_of(EventKind.ACCEPTED):
         late_answers += bool(row.get("late_answer"))
     ported = sum(len(r.order.numbers) for r in runs if r.state in PORTED)
@@ -94,6 +111,7 @@ def summarise(state: RunState, ledger: Ledger, *, scenario: Scenario, seed: int,
         "late_answers": late_answers,
         "compensation_eur": round(sum(compensation.values()), 2),
         "compensation_by_port": compensation,
+        "costs": _rounded(costs),
         "routing_version": routing_version,
         "desks": {c: d.summary() for c, d in state.desk_stats.items() if d.orders},
     }

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sim.regimes.business_calendar import BusinessCalendar, Period, days_late
+from sim.regimes.costs import NO_TERMS, ProviderTerms
 
 #: Every reason a port order can be rejected or denied (names shared with the model), with
 #: the rule it comes from (DOMAIN.md "Validation"; checklist, Ooma and ANACOM seeds).
@@ -98,7 +99,10 @@ class Compensation:
     delay_per_number_day: float = 0.0
     interruption_per_number_day: float = 0.0
     interruption_cap_per_request: float | None = None
-
+    #: ANACOM FAQ 14: a number ported without the subscriber's consent, per number per day
+    #: until remedied, capped per request.
+    no_consent_per_number_day: float = 0.0
+    no_consent_cap_per_request: float | None = None
 
 
 LeadTime = Callable[["OrderFacts"], int]
@@ -134,6 +138,10 @@ class Regime:
     quarantine: Period
     #: PT: a number inactive longer than this is not portable.
     inactivity_limit: Period | None
+    #: The currency its charges and compensation are in (GBP, EUR, USD).
+    currency: str
+    #: Charges the losing carrier's terms put on the numbers (sim.regimes.costs).
+    terms: ProviderTerms = NO_TERMS
     #: Where the domain was silent: the choices made, for reports and docs.
     notes: tuple[str, ...] = field(default=())
     #: facts -> lead_time(facts): a run has few distinct facts (filled as asked)
@@ -344,6 +352,19 @@ class Regime:
         ValueError
             If any argument is negative, or ``numbers`` is below 1.
         """
+        delay, interruption = self.compensation_parts(
+            numbers=numbers, days_late=days_late,
+            interruption_minutes_beyond_window=interruption_minutes_beyond_window,
+            window_minutes=window_minutes)
+        return delay + interruption
+
+    def compensation_parts(self, *, numbers: int, days_late: int,
+                           interruption_minutes_beyond_window: float,
+                           window_minutes: float) -> tuple[float, float]:
+        """:meth:`compensation_eur` as its two parts, ``(delay, interruption)``.
+
+        Raises ValueError as :meth:`compensation_eur` does.
+        """
         if numbers < 1 or days_late < 0 or interruption_minutes_beyond_window < 0:
             raise ValueError("numbers must be >= 1 and days/minutes must not be negative")
         if window_minutes < 0:
@@ -356,7 +377,25 @@ class Regime:
             interruption = rule.interruption_per_number_day * numbers * started_days
             if rule.interruption_cap_per_request is not None:
                 interruption = min(interruption, rule.interruption_cap_per_request)
-        return delay + interruption
+        return delay, interruption
+
+    def no_consent_compensation(self, *, numbers: int, minutes: float) -> float:
+        """Compensation for ``numbers`` numbers ported without consent for ``minutes`` until
+        remedied: per number per started day, capped per request (PT: 20 EUR, 5000 EUR).
+
+        >>> from sim.regimes import get_regime
+        >>> get_regime("pt").no_consent_compensation(numbers=2, minutes=3 * 1440 + 1)
+        160.0
+
+        Raises ValueError for fewer than one number or negative minutes.
+        """
+        if numbers < 1 or minutes < 0:
+            raise ValueError("numbers must be >= 1 and minutes must not be negative")
+        rule = self.compensation
+        owed = rule.no_consent_per_number_day * numbers * math.ceil(minutes / 1440)
+        if rule.no_consent_cap_per_request is not None:
+            owed = min(owed, rule.no_consent_cap_per_request)
+        return owed
 
     def quarantine_ends(self, contract_end: datetime) -> datetime:
         """When a number whose contract ended at ``contract_end`` leaves suspension and

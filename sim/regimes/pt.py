@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sim.regimes.base import Compensation, OrderFacts, PortSlots, Regime
 from sim.regimes.business_calendar import BusinessCalendar, Period
+from sim.regimes.costs import PT_TERMS
 
 
 def lead_time(facts: OrderFacts) -> int:
@@ -40,6 +41,8 @@ REGIME = Regime(
         delay_per_number_day=2.5,
         interruption_per_number_day=20.0,
         interruption_cap_per_request=5000.0,
+        no_consent_per_number_day=20.0,
+        no_consent_cap_per_request=5000.0,
     ),
     validation_checks=(
         "pvc_mismatch",
@@ -51,6 +54,8 @@ REGIME = Regime(
     suspension=Period(),
     quarantine=Period(months=3),
     inactivity_limit=Period(months=3),
+    currency="EUR",
+    terms=PT_TERMS,
     notes=(
         "a request after 17:00 on a working day, or on a non-working day, counts from "
         "09:00 on the next working day",

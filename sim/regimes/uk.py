@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sim.regimes.base import Compensation, OrderFacts, PortSlots, Regime
 from sim.regimes.business_calendar import BusinessCalendar, Period
+from sim.regimes.costs import UK_TERMS
 
 
 class LeadTimeRow(NamedTuple):
@@ -75,6 +76,8 @@ REGIME = Regime(
     suspension=Period(days=30),
     quarantine=Period(months=12),
     inactivity_limit=None,
+    currency="GBP",
+    terms=UK_TERMS,
     notes=(
         "clock starts at submission; lead times are the industry table in working days",
         "the losing carrier answers within 2 working days (not in the seeds; capped by the "

@@ -59,6 +59,7 @@ REGIME = Regime(
     suspension=Period(),
     quarantine=Period(days=90),
     inactivity_limit=None,
+    currency="USD",
     notes=(
         "clock starts at submission; FOC (the losing carrier's answer) due 10 working days "
         "later, port deadline 20 working days (NPAC's 1-business-day simple port is the "

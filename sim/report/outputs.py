@@ -303,6 +303,8 @@ def summary_table(summary: Mapping[str, Any]) -> Table:
             table.add_row(f"calls {key}", f"{int(calls[key]):,}")
     table.add_row("deadline breaches", str(summary.get("deadline_breaches", 0)))
     table.add_row("compensation (EUR)", f"{float(summary.get('compensation_eur', 0.0)):,.2f}")
+    for currency, total in _cost_totals(summary):
+        table.add_row(f"costs ({currency}, total)", f"{total:,.2f}")
     table.add_row("rollbacks", str(summary.get("rollbacks", 0)))
     rejections = summary.get("rejections") or {}
     for reason in sorted(rejections):
@@ -312,6 +314,17 @@ def summary_table(summary: Mapping[str, Any]) -> Table:
             table.add_row(f"{carrier} desk: queued (max wait h)",
                           f"{desk['queued']:,} ({desk['max_wait_hours']:,.1f})")
     return table
+
+
+def _cost_totals(summary: Mapping[str, Any]) -> list[tuple[str, float]]:
+    """(currency, total) of every currency with costs, and always the regime's own."""
+    from sim.regimes import REGIMES
+
+    regime = REGIMES.get(str(summary.get("regime", "")))
+    own = regime.currency if regime is not None else None
+    costs = summary.get("costs") or {}
+    return [(c, float(costs[c].get("total", 0.0))) for c in sorted(costs)
+            if c == own or costs[c].get("total")]
 
 
 def _state_order(state: str) -> tuple[int, str]:

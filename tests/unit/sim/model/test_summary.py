@@ -17,6 +17,7 @@ from sim.model.lifecycle import EventKind, NumberStatus, PortState
 from sim.model.run_state import RunState
 from sim.model.summary import summarise
 from sim.regimes import get_regime
+from sim.regimes.costs import COST_KINDS
 from sim.scenario import Carrier, PortOrder, Request, Scenario
 
 START = datetime(2026, 12, 1, tzinfo=UTC)  # a Tuesday
@@ -106,6 +107,14 @@ def test_a_whole_summary() -> None:
         # waiting: 1 number x 1 full day so far x 2.5
         "compensation_eur": 32.5,
         "compensation_by_port": {"late": 10.0, "long-cut": 20.0, "waiting": 2.5},
+        # the same compensation by kind, in the regime's currency; nothing in the others
+        "costs": {
+            "EUR": {"porting_fees": 0.0, "reconnection": 0.0, "early_termination": 0.0,
+                    "compensation_delay": 12.5, "compensation_interruption": 20.0,
+                    "compensation_no_consent": 0.0, "total": 32.5},
+            "GBP": {**dict.fromkeys(COST_KINDS, 0.0), "total": 0.0},
+            "USD": {**dict.fromkeys(COST_KINDS, 0.0), "total": 0.0},
+        },
         "routing_version": 4,
         "desks": {"nos": {"orders": 1, "queued": 1, "max_queue": 2, "max_wait_hours": 0.5,
                           "mean_wait_hours": 0.5}},
@@ -212,3 +221,20 @@ def test_numbers_lost_counts_only_lost_numbers() -> None:
                          "+351210000003": NumberStatus.INTERRUPTED,
                          "+351210000004": NumberStatus.LOST})
     assert summary(state, now=DAY)["numbers_lost"] == 2
+
+
+def test_charges_in_the_ledger_are_costs_by_currency_and_kind() -> None:
+    ledger = Ledger(EPOCH)
+    for kind, amount, currency in [("porting_fees", 150.0, "GBP"), ("reconnection", 20.0, "GBP"),
+                                   ("porting_fees", 0.006, "GBP"), ("early_termination", 99.9,
+                                                                   "EUR")]:
+        ledger.add(0.0, EventKind.CHARGE, "p", (), None,
+                   {"kind": kind, "amount": amount, "currency": currency})
+    costs = summary(state_of(), ledger, now=DAY)["costs"]
+    # amounts to the cent; the total is the sum of the rounded amounts
+    assert costs["GBP"] == {**dict.fromkeys(COST_KINDS, 0.0), "porting_fees": 150.01,
+                            "reconnection": 20.0, "total": 170.01}
+    assert costs["EUR"]["early_termination"] == costs["EUR"]["total"] == 99.9
+    assert costs["USD"]["total"] == 0.0
+    # charges are not statutory compensation
+    assert summary(state_of(), ledger, now=DAY)["compensation_eur"] == 0.0

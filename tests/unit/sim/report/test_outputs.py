@@ -250,3 +250,14 @@ def test_summary_table_tolerates_a_minimal_summary() -> None:
     console = Console(record=True, width=100, color_system=None)
     console.print(report.summary_table({"regime": "pt", "seed": 1, "ports": {}}))
     assert "numbers ported" in console.export_text()
+
+
+def test_summary_table_shows_the_cost_totals() -> None:
+    costs = {"EUR": {"total": 0.0}, "GBP": {"porting_fees": 150.0, "total": 1234.5},
+             "USD": {"total": 0.0}}
+    console = Console(record=True, width=100, color_system=None)
+    console.print(report.summary_table({"regime": "pt", "seed": 1, "ports": {}, "costs": costs}))
+    text = console.export_text()
+    # the regime's own currency always, another one when it has costs
+    assert "costs (EUR, total)" in text and "costs (GBP, total)" in text
+    assert "1,234.50" in text and "costs (USD" not in text
