@@ -202,7 +202,8 @@ def _step(running: Any, rows: list[QueryRow], churn: list[str], cursor: int, inf
     ok = (sipp.failed == 0 and sipp.calls == calls and responsive
           and not figures.get("wrong") and not figures.get("lost")
           and sipp.rtt_ms.get("p99", 1e9) <= SATURATED_P99_MS)
-    elapsed = sipp.elapsed_s or seconds
+    # no readable elapsed time from SIPp (0): the step's planned length
+    elapsed = sipp.elapsed_s if sipp.elapsed_s > 0 else seconds
     return ({"offered_rate": rate, "ok": ok, "queries_per_s": sipp.rate_per_s,
              "calls": sipp.calls, "failed_or_wrong": sipp.failed, "failures": sipp.failures,
              "retransmissions": sipp.retransmissions, "latency_ms": sipp.rtt_ms,

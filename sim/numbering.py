@@ -154,7 +154,9 @@ def country_for(country: str) -> str:
 def normalise(text: str, *, country: str | None = None) -> str:
     """Parse a phone number written any usual way and return it in E.164.
 
-    A leading ``00`` is read as ``+`` whatever the country. Numbers must be *possible*
+    A leading ``00`` is read as ``+`` whatever the country. Numbers are digits: a letter
+    anywhere is an error, never a vanity-letter conversion (libphonenumber would turn
+    ``"01632 96abc2"`` into +441632962222). Numbers must be *possible*
     (right length for the plan), not *valid*: the ranges reserved for fiction
     (+44 1632 960xxx, +44 7700 900xxx) are invalid to libphonenumber but possible.
 
@@ -164,10 +166,15 @@ def normalise(text: str, *, country: str | None = None) -> str:
     Raises
     ------
     NumberFormatError
-        If the text cannot be parsed, or is not a possible number.
+        If the text has a letter, cannot be parsed, or is not a possible number.
     ValueError
         If ``country`` is unknown (see :func:`country_for`).
     """
+    letter = next((c for c in text if c.isalpha()), None)
+    if letter is not None:
+        raise NumberFormatError(
+            f"{text!r} is not a phone number: {letter!r} is a letter, and numbers are digits"
+        )
     region = country_for(country) if country is not None else None
     candidate = text.strip()
     if candidate.startswith("00"):

@@ -93,7 +93,7 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
     try:
         results = run_suite(
             replay, points, apply=apply, ami=session, stats=stats,
-            concurrency=concurrency or DEFAULT_CONCURRENCY,
+            concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
             progress=(lambda text: click.echo(text, err=True)) if tty else None)
     finally:
         if stop is not None:

@@ -70,7 +70,10 @@ def activate(window: CutoverWindow, run: PortRun) -> Generator[simpy.Event, Any,
     env = window.env
     while True:
         run.attempt += 1
-        yield window.until(run.port_at or 0.0)
+        port_at = run.port_at
+        if port_at is None:
+            raise ValueError(f"port order {order.id!r} is activated before it has a port date")
+        yield window.until(port_at)
         window_start = env.now
         window.emit(_E_ACTIVATING, run, _S_ACTIVATING, attempt=run.attempt)
         _interrupt(status, order.numbers, True)
@@ -91,21 +94,25 @@ def activate(window: CutoverWindow, run: PortRun) -> Generator[simpy.Event, Any,
             if lag:
                 yield env.timeout(lag * 60.0)
             run.active_at = env.now
-            late = _days_late(window.epoch, run.deadline_at or 0.0, env.now)
+            deadline = run.deadline_at  # None: no deadline, never late (not late since epoch 0)
+            late = 0 if deadline is None else _days_late(window.epoch, deadline, env.now)
             window.emit(_E_ACTIVE, run, _S_ACTIVE, attempt=run.attempt, days_late=late)
             return
         # the routing copies are updated, but the gaining side does not take the calls
         yield env.timeout(switch * 60.0)
         yield window.publish(order.numbers, order.gaining, "activation")
-        yield env.timeout((failure.minutes or DETECT_MINUTES) * 60.0)
+        detect = DETECT_MINUTES if failure.minutes is None else failure.minutes  # 0 is 0
+        yield env.timeout(detect * 60.0)
         window.emit(EventKind.ACTIVATION_FAILED, run, PortState.ACTIVATING, attempt=run.attempt,
                     fault=failure.reason or "gaining carrier did not terminate calls")
         yield window.publish(order.numbers, order.losing, "rollback")
         _interrupt(status, order.numbers, False)
         _interruption(window, run, window_start, "failed activation")
         window.emit(EventKind.ROLLED_BACK, run, PortState.ROLLED_BACK, attempt=run.attempt)
-        retry = window.timeline.schedule_port(
-            round(window.epoch + window_start + order.reattempt_days * 86400.0))
+        # the first slot once the re-attempt delay is over, never one already gone (0 days:
+        # the next slot after the rollback)
+        again = max(env.now, window_start + order.reattempt_days * 86400.0)
+        retry = window.timeline.schedule_port(round(window.epoch + again))
         run.port_at = retry - window.epoch
         window.emit(EventKind.REATTEMPT_SCHEDULED, run, PortState.ACCEPTED,
                     port_date=Instant(retry))

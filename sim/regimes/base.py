@@ -12,12 +12,14 @@ __all__ = [
     "PortSlots",
     "Compensation",
     "Regime",
+    "no_return",
 ]
 
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sim.regimes.business_calendar import BusinessCalendar, Period, days_late
@@ -106,6 +108,25 @@ class Compensation:
 
 
 LeadTime = Callable[["OrderFacts"], int]
+
+
+_Instant = TypeVar("_Instant", datetime, float)
+
+
+def no_return(accepted: _Instant, port: _Instant, cutoff: _Instant | None) -> _Instant:
+    """The point of no return from acceptance, the port start and the regime's cut-off.
+
+    The one place of the rule, for datetimes (:meth:`Regime.point_of_no_return`) and POSIX
+    seconds (:meth:`sim.regimes.timeline.Timeline.point_of_no_return`) alike: without a
+    cut-off the order can be withdrawn until it is accepted; with one, until the cut-off,
+    but never before acceptance and never after the port starts.
+
+    >>> no_return(10.0, 50.0, None), no_return(10.0, 50.0, 30.0), no_return(40.0, 50.0, 30.0)
+    (10.0, 30.0, 40.0)
+    """
+    if cutoff is None:
+        return min(accepted, port)
+    return min(port, max(accepted, cutoff))
 
 
 @dataclass(frozen=True)
@@ -309,18 +330,28 @@ class Regime:
         end = (start.astimezone(UTC) + self.window_length).astimezone(self.tz)
         return start, end
 
+    def no_return_cutoff(self, port_day: date) -> datetime | None:
+        """Close of business ``no_return_working_days`` working days before ``port_day``.
+
+        None when the regime has no such cut-off (withdrawal until the losing carrier accepts).
+        """
+        n = self.no_return_working_days
+        if n is None:
+            return None
+        noon = self.calendar.at(port_day, time(12))
+        day = self.calendar.add_working_days_local(noon, -n).date()
+        return self.calendar.at(day, self.calendar.closes)
+
     def point_of_no_return(self, accepted_at: datetime, port_start: datetime) -> datetime:
         """The last instant the order can still be withdrawn (cancelled).
 
-        Never before acceptance and never after the port starts.
+        Never before acceptance and never after the port starts (:func:`no_return`, on the
+        cut-off of :meth:`no_return_cutoff`).
         """
         accepted = self.calendar.local(accepted_at)
         start = self.calendar.local(port_start)
-        if self.no_return_working_days is None:
-            return min(accepted, start)
-        day = self.calendar.add_working_days_local(start, -self.no_return_working_days).date()
-        cutoff = self.calendar.at(day, self.calendar.closes)
-        return min(start, max(accepted, cutoff))
+        cutoff = self.no_return_cutoff(start.date())
+        return no_return(accepted, start, cutoff)
 
     # -- after the port -------------------------------------------------------------------
     def days_late(self, deadline: datetime, completed: datetime) -> int:

@@ -20,7 +20,7 @@ __all__ = ["Timeline"]
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sim.regimes.base import OrderFacts, Regime
+from sim.regimes.base import OrderFacts, Regime, no_return
 
 _DAY = 86400
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -33,8 +33,7 @@ _UNKNOWN = object()  # not in a cache yet
 class _LocalDay:
     """What the timeline knows about one local date of the regime's zone."""
 
-    __slots__ = ("date", "steady", "midnight", "working", "cutoff", "next_start", "slots",
-                 "closes")
+    __slots__ = ("date", "steady", "midnight", "working", "cutoff", "next_start", "slots")
 
     def __init__(self, regime: Regime, index: int) -> None:
         cal = regime.calendar
@@ -51,7 +50,6 @@ class _LocalDay:
         self.next_start = cal.next_working_day_start(start).timestamp()
         # the first port slots on or after this date, (opens, closes) each
         self.slots = tuple((o.timestamp(), c.timestamp()) for o, c in regime._first_slots(d))
-        self.closes = cal.at(d, cal.closes).timestamp()
 
 
 class Timeline:
@@ -75,6 +73,8 @@ class Timeline:
         self._deadline_shifts: dict[tuple[int, int], tuple[float, float] | None] = {}
         # id(facts) -> (facts, lead time): hashing the dataclass costs more than the rest
         self._lead_times: dict[int, tuple[OrderFacts, int]] = {}
+        # local date of a port -> the regime's no-return cut-off for it (POSIX), or None
+        self._cutoffs: dict[int, float | None] = {}
 
     # -- local dates ------------------------------------------------------------------------
     def _local_index(self, p: float) -> int | None:
@@ -173,17 +173,21 @@ class Timeline:
         return self.regime.schedule_port(floor, requested).timestamp()
 
     def point_of_no_return(self, accepted: float, port: float) -> float:
-        """:meth:`Regime.point_of_no_return` for POSIX ``accepted`` and ``port``."""
-        regime = self.regime
-        n = regime.no_return_working_days
-        if n is None:
-            return min(accepted, port)
+        """:meth:`Regime.point_of_no_return` for POSIX ``accepted`` and ``port``: the rule
+        (:func:`~sim.regimes.base.no_return`) on the regime's cut-off for the port's date,
+        asked once per date."""
         index = self._local_index(port)
+        if index is None:
+            day = datetime.fromtimestamp(port, self.tz).date()
+        else:
+            if index in self._cutoffs:
+                return no_return(accepted, port, self._cutoffs[index])
+            day = self._day(index).date
+        found = self.regime.no_return_cutoff(day)
+        cutoff = None if found is None else found.timestamp()
         if index is not None:
-            cutoff = self._day(self._shift(index, -n)).closes
-            return min(port, max(accepted, cutoff))
-        return regime.point_of_no_return(datetime.fromtimestamp(accepted, UTC),
-                                         datetime.fromtimestamp(port, self.tz)).timestamp()
+            self._cutoffs[index] = cutoff
+        return no_return(accepted, port, cutoff)
 
     def window_end(self, port: float) -> float:
         """The end of the window starting at POSIX ``port`` (:meth:`Regime.window`)."""

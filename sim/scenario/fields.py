@@ -91,6 +91,18 @@ class FieldReader:
             return None
         return v
 
+    def positive_integer(self, v: Any, p: str) -> int | None:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            self.err(p, f"expected a whole number >= 1, got {v!r}")
+            return None
+        return v
+
+    def non_negative_integer(self, v: Any, p: str) -> int | None:
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            self.err(p, f"expected a whole number >= 0, got {v!r}")
+            return None
+        return v
+
     def positive(self, v: Any, p: str) -> float | None:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
             self.err(p, f"expected a positive number, got {v!r}")

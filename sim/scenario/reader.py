@@ -28,7 +28,7 @@ from sim.scenario.yaml_source import YamlSource
 
 __all__ = ["Reader"]
 
-_PREFIX = re.compile(r"^\+[1-9]\d{0,14}$")
+_PREFIX = re.compile(r"^\+[1-9]\d{0,14}$", re.ASCII)  # digits 0-9 only: letters are no digits
 _SCHEMES = ("onward", "direct")
 _SERVICE_TYPES = ("fixed", "mobile", "nomadic", "non_geographic")
 
@@ -125,17 +125,16 @@ class Reader(FieldReader):
                          f"routing number {rn}{default} is already {rns[rn.upper()]}'s")
             elif rn is not None:
                 rns[rn.upper()] = p
-            if cid:
+            capacity = self.get(desk, "capacity", key_path(p, "desk"), self.positive_integer, 4)
+            hours = self.get(desk, "answer_hours", key_path(p, "desk"), self.positive, 8.0)
+            lag = self.get(d, "copy_lag_minutes", p, self.non_negative, 0.0)
+            if cid and capacity is not None and hours is not None and lag is not None:
                 out.append(Carrier(
                     id=cid,
                     name=self.get(d, "name", p, self.text, cid),
                     routing_number=rn or "",
-                    desk_capacity=int(self.get(desk, "capacity", key_path(p, "desk"),
-                                               self.positive, 4) or 4),
-                    answer_hours=self.get(desk, "answer_hours", key_path(p, "desk"),
-                                          self.positive, 8.0) or 8.0,
-                    outages=tuple(outages),
-                    copy_lag_minutes=self.get(d, "copy_lag_minutes", p, self.non_negative, 0.0),
+                    desk_capacity=capacity, answer_hours=hours, outages=tuple(outages),
+                    copy_lag_minutes=lag,
                 ))
         return tuple(out)
 
@@ -283,12 +282,13 @@ class Reader(FieldReader):
             request = self._request(d.get("request"), key_path(p, "request"), cust)
             faults = self._faults(d.get("faults"), key_path(p, "faults"), submitted, horizon,
                                   numbers)
-            reattempt = self.get(d, "reattempt_days", p, self.integer, 7)
-            if oid and cust and losing and gaining and submitted and request and numbers:
+            reattempt = self.get(d, "reattempt_days", p, self.non_negative_integer, 7)
+            if (oid and cust and losing and gaining and submitted and request and numbers
+                    and reattempt is not None):
                 out.append(PortOrder(
                     id=oid, customer=cust.id, numbers=numbers, losing=losing, gaining=gaining,
                     submitted=submitted, request=request, requested_date=requested, ddi=ddi,
-                    faults=faults, contract_end=contract_end, reattempt_days=reattempt or 7,
+                    faults=faults, contract_end=contract_end, reattempt_days=reattempt,
                 ))
         self._check_overlaps(out)
         return tuple(out)
@@ -346,20 +346,20 @@ class Reader(FieldReader):
             at = self.get(d, "at", fp, self.time, REQUIRED if needs_at else None)
             if at and submitted and horizon and not submitted <= at <= horizon:
                 self.err(key_path(fp, "at"), f"{at.isoformat()} is outside submission..horizon")
+            # absent minutes: an interruption must say them; a failure is detected after
+            # the model's default (None), a given 0 included as 0
             minutes = self.get(d, "minutes", fp, self.non_negative,
-                               REQUIRED if kind == "interruption" else 0.0)
-            days = self.get(d, "days", fp, self.integer, REQUIRED if kind == "delay" else 0)
+                               REQUIRED if kind == "interruption" else None)
+            days = self.get(d, "days", fp, self.non_negative_integer,
+                            REQUIRED if kind == "delay" else 0)
+            attempt = self.get(d, "attempt", fp, self.positive_integer, 1)
+            reason = self.get(d, "reason", fp, self.text, REQUIRED if kind == "deny" else "")
             number = self.get(d, "number", fp, self.number, None)
             if number and number not in numbers:
                 self.err(key_path(fp, "number"), f"{number} is not in this port order")
-            if kind:
-                out.append(Fault(
-                    kind=kind, attempt=self.get(d, "attempt", fp, self.integer, 1) or 1,
-                    minutes=minutes or 0.0, days=days or 0, at=at,
-                    reason=self.get(d, "reason", fp, self.text,
-                                    REQUIRED if kind == "deny" else "") or "",
-                    number=number,
-                ))
+            if kind and days is not None and attempt is not None and reason is not None:
+                out.append(Fault(kind=kind, attempt=attempt, minutes=minutes, days=days, at=at,
+                                 reason=reason, number=number))
         return tuple(out)
 
     def _traffic(self, raw: Any) -> Traffic:
@@ -369,7 +369,7 @@ class Reader(FieldReader):
             o for i, x in enumerate(self.seq(d.get("origins"), "traffic.origins"))
             if (o := self.carrier_ref(x, f"traffic.origins[{i}]"))
         )
-        return Traffic(rate or 0.0, origins)
+        return Traffic(0.0 if rate is None else rate, origins)  # None: an issue, reported
 
     def _checkpoints(self, raw: Any, start: datetime | None,
                      horizon: datetime | None) -> tuple[Checkpoint, ...]:
@@ -399,8 +399,7 @@ def range_holders(ranges: tuple[NumberRange, ...]) -> Callable[[str], str | None
     The lookup returns None for a number in no range (or not ``+`` and digits). ``ranges``
     are the reader's: valid prefixes, each given once.
     """
-    # _PREFIX's \d also passes non-ASCII digits, which no normalised number starts with.
-    by_prefix = PrefixMap((r.prefix[1:], r.holder) for r in ranges if r.prefix.isascii())
+    by_prefix = PrefixMap((r.prefix[1:], r.holder) for r in ranges)
 
     def holder(number: str) -> str | None:
         return by_prefix.get(number[1:]) if number[:1] == "+" else None

@@ -124,7 +124,9 @@ class Fault:
 
     kind: str
     attempt: int = 1
-    minutes: float = 0.0
+    #: interruption: how long the switch-over takes; activation_failure: minutes until the
+    #: failure is detected (None: the model's default). 0 is 0.
+    minutes: float | None = None
     days: int = 0
     at: datetime | None = None
     reason: str = ""

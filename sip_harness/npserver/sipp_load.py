@@ -217,7 +217,8 @@ def _figures(workdirs: list[Path], commands: list[list[str]], wall: float) -> Si
                      "DeadCallMsgs", *_FAILURES):
             totals[name] += int(last[head.index(f"{name}(C)")])
         elapsed = max(elapsed, _seconds(last[head.index("ElapsedTime(C)")]))
-    elapsed = elapsed or wall
+    if elapsed <= 0:  # no readable ElapsedTime in stat.csv (_seconds gives 0): our own clock
+        elapsed = wall
     successful, failed = totals["SuccessfulCall"], totals["FailedCall"]
     rtts = [np.loadtxt(p, delimiter=";", skiprows=1, usecols=1, ndmin=1)
             for part in workdirs for p in part.glob("*_rtt.csv")]

@@ -47,6 +47,12 @@ def test_normalise(text: str, country: str | None, expected: str) -> None:
         ("+351 1820", None, "'+351 1820' is not a possible phone number for PT"),  # short code
         ("01632 960001", None, "no country given and no international prefix"),  # ambiguous
         ("hello", "GB", "'hello' is not a phone number"),  # not digits at all
+        # letters are not digits: libphonenumber would read these as +441632962222 and
+        # +18003569377 (vanity letters), and drop an extension
+        ("01632 96abc2", "GB", "'01632 96abc2' is not a phone number: 'a' is a letter"),
+        ("1-800-FLOWERS", "US", "'F' is a letter, and numbers are digits"),
+        ("01632 960001 ext. 12", "GB", "'e' is a letter"),
+        ("+44 1632 96000\u039f", None, "is a letter"),  # a Greek capital omicron is no 0
         ("", "GB", "'' is not a phone number"),  # empty
         ("+44 1632 960001 1234567", None, "is not a possible phone number"),  # too long
     ],

@@ -8,6 +8,7 @@ regime the order ports at Saturday 2026-11-28 00:00 UTC; a re-attempt is a week 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -211,3 +212,24 @@ def test_the_numbers_are_interrupted_inside_the_window_only() -> None:
     assert window.state.status == {**INTERRUPTED, "+441632960099": NumberStatus.LOST}
     window.env.run()
     assert window.state.status == {"+441632960099": NumberStatus.LOST}
+
+
+def test_a_failure_detected_after_zero_minutes_is_detected_at_once() -> None:
+    # minutes: 0 is 0, not the default DETECT_MINUTES (an `x or default` made it 30)
+    failing = order(Fault("activation_failure", attempt=1, minutes=0.0))
+    window = Window(failing)
+    window.start(failing)
+    window.env.run(until=PORT_AT + DAY)
+    assert window.log[1] == (EventKind.ACTIVATION_FAILED, PortState.ACTIVATING)
+    assert window.times[1] == PORT_AT + SWITCH * MINUTE
+
+
+def test_zero_reattempt_days_take_the_next_slot_after_the_rollback() -> None:
+    # reattempt_days: 0 is the first slot after the rollback (the next Saturday 00:00 in the
+    # UK), not the default 7 days, and never the slot of the window that just failed
+    failing = replace(order(Fault("activation_failure", attempt=1, minutes=45.0)),
+                      reattempt_days=0)
+    window = Window(failing)
+    window.start(failing)
+    window.env.run(until=PORT_AT + DAY)
+    assert window.event(EventKind.REATTEMPT_SCHEDULED) == {"port_date": at(PORT_AT + 7 * DAY)}

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given
 
 from sim.regimes import REJECTION_TEXT, OrderFacts, Regime
+from sim.regimes.base import no_return
+from sim.regimes.timeline import Timeline
 
 from .conftest import ONE, PT, UK, US, instants, lis, lon, nyc, regimes
 
@@ -119,6 +121,19 @@ def test_point_of_no_return(
     regime: Regime, accepted: datetime, port: datetime, expected: datetime
 ) -> None:
     assert regime.point_of_no_return(accepted, port) == expected
+
+
+def test_the_point_of_no_return_is_one_rule_for_datetimes_and_posix_seconds() -> None:
+    # the regime and the model's timeline both call sim.regimes.base.no_return on the
+    # regime's cut-off: the same answer whichever form the instants take
+    accepted, port = lon(2026, 11, 24, 10), lon(2026, 11, 28)
+    cutoff = UK.no_return_cutoff(port.date())
+    assert cutoff == lon(2026, 11, 27, 17)
+    assert PT.no_return_cutoff(port.date()) is None  # until acceptance
+    assert no_return(accepted.timestamp(), port.timestamp(), cutoff.timestamp()) == (
+        UK.point_of_no_return(accepted, port).timestamp())
+    assert Timeline(UK).point_of_no_return(accepted.timestamp(), port.timestamp()) == (
+        cutoff.timestamp())
 
 
 @pytest.mark.parametrize("regime", [UK, US])

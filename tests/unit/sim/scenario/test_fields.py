@@ -187,10 +187,34 @@ def test_numbers_are_normalised_in_the_readers_country() -> None:
 
 def test_an_unparseable_number_is_an_issue_with_the_library_reason() -> None:
     r = bare()
-    assert r.number("abc", "customers[0].numbers[1]") is None
+    assert r.number("---", "customers[0].numbers[1]") is None
     [issue] = r.issues
     assert issue.path == "customers[0].numbers[1]"
-    assert issue.message.startswith("'abc' is not a phone number for GB")
+    assert issue.message.startswith("'---' is not a phone number for GB")
+
+
+def test_a_number_with_a_letter_is_an_issue_not_a_vanity_conversion() -> None:
+    r = bare()
+    assert r.number("01632 96abc2", "customers[0].numbers[2]") is None
+    assert [(i.path, i.message) for i in r.issues] == [(
+        "customers[0].numbers[2]",
+        "'01632 96abc2' is not a phone number: 'a' is a letter, and numbers are digits")]
+
+
+@pytest.mark.parametrize(("conv", "value", "expected"), [
+    ("non_negative_integer", 0, 0),  # 0 is 0, not a default
+    ("non_negative_integer", 7, 7),
+    ("non_negative_integer", -1, None),
+    ("non_negative_integer", 1.5, None),
+    ("non_negative_integer", True, None),  # a YAML true is no number
+    ("positive_integer", 1, 1),
+    ("positive_integer", 0, None),  # attempts and desk places count from 1
+    ("positive_integer", 2.0, None),  # 2.5 would otherwise be 2 places
+])
+def test_whole_numbers(conv: str, value: object, expected: int | None) -> None:
+    r = bare()
+    assert getattr(r, conv)(value, "p") == expected
+    assert bool(r.issues) == (expected is None)
 
 
 def test_numbers_mixes_single_numbers_and_ddi_blocks() -> None:

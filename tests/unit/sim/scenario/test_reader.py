@@ -44,6 +44,19 @@ def test_valid_routing_numbers_are_kept_as_written(rn: str) -> None:
     # a number that is not E.164-able, and one outside every range
     (lambda d: d["customers"][0]["numbers"].append("12"), "customers[0].numbers[2]"),
     (lambda d: d["customers"][0]["numbers"].append("+44 20 7946 0000"), "not in any allocated"),
+    # letters are not digits (libphonenumber would make this +441632962222)
+    (lambda d: d["customers"][0]["numbers"].append("01632 96abc2"),
+     "customers[0].numbers[2] (line 24): '01632 96abc2' is not a phone number: 'a' is a letter"),
+    (lambda d: d["ranges"][0].update(prefix="+44 1632 9X"), "ranges[0].prefix"),
+    # whole numbers where a count is meant; 0 only where 0 means something
+    (lambda d: d["port_orders"][0].update(reattempt_days=-1),
+     "port_orders[0].reattempt_days (line 33): expected a whole number >= 0, got -1"),
+    (lambda d: d["port_orders"][0].update(faults=[{"kind": "activation_failure", "attempt": 0}]),
+     "port_orders[0].faults[0].attempt (line 35): expected a whole number >= 1, got 0"),
+    (lambda d: d["port_orders"][0].update(faults=[{"kind": "delay", "days": -2}]),
+     "port_orders[0].faults[0].days"),
+    (lambda d: d["carriers"][0].update(desk={"capacity": 2.5}),
+     "carriers[0].desk.capacity (line 7): expected a whole number >= 1, got 2.5"),
     # overlapping ports of one number
     (lambda d: d["port_orders"].append({**d["port_orders"][0], "id": "p2"}), "ports of one"),
     # dates out of order
@@ -94,3 +107,27 @@ def test_ddi_block_expands_and_marks_the_order() -> None:
 
     order = load(mutate(change)).port_orders[0]
     assert order.ddi and order.numbers[-1] == "+441632960102"
+
+
+def test_zero_means_zero() -> None:
+    # minutes: 0 is a failure detected at once and reattempt_days: 0 the next slot, not the
+    # defaults (30 minutes, 7 days) an `x or default` would give
+    def change(d: dict[str, Any]) -> None:
+        d["port_orders"][0].update(reattempt_days=0, faults=[
+            {"kind": "activation_failure", "minutes": 0},
+            {"kind": "interruption", "minutes": 0, "attempt": 2},
+            {"kind": "delay", "days": 0}])
+        d["carriers"][0]["copy_lag_minutes"] = 0
+
+    s = load(mutate(change))
+    order = s.port_orders[0]
+    assert order.reattempt_days == 0
+    assert [(f.kind, f.minutes, f.days) for f in order.faults] == [
+        ("activation_failure", 0.0, 0), ("interruption", 0.0, 0), ("delay", None, 0)]
+    assert s.carriers[0].copy_lag_minutes == 0.0
+
+
+def test_a_failure_without_minutes_leaves_them_to_the_model() -> None:
+    s = load(mutate(lambda d: d["port_orders"][0].update(
+        faults=[{"kind": "activation_failure"}])))
+    assert s.port_orders[0].faults[0].minutes is None
