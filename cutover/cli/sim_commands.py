@@ -114,8 +114,11 @@ def route(
     help="Output directory. Default: out/<scenario name>.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print only summary.json on stdout.")
-def run(scenario_path: str, seed: int | None, out_dir: Path | None, as_json: bool) -> int:
-    """Play the scenario; write events.jsonl, summary.json and timeline.png."""
+@click.option("--html", "html", is_flag=True,
+              help="Also write report.html: one self-contained page to attach.")
+def run(scenario_path: str, seed: int | None, out_dir: Path | None, as_json: bool,
+        html: bool) -> int:
+    """Play the scenario; write events.jsonl, summary.json and timeline.png (and report.html)."""
     scenario = load_scenario_file(scenario_path)
     from sim.model import simulate
     from sim.report import write_outputs
@@ -125,8 +128,14 @@ def run(scenario_path: str, seed: int | None, out_dir: Path | None, as_json: boo
     target = Path("out") / scenario.name if out_dir is None else out_dir
     used_seed = result.summary.get("seed", scenario.seed if seed is None else seed)
     title = f"{scenario.name} ({scenario.regime} regime, seed {used_seed})"
+    pages = {}
+    if html:
+        from sim.report import REPORT_FILE, render_run_report
+
+        pages[REPORT_FILE] = render_run_report(result.events, result.summary,
+                                               description=scenario.description)
     try:
-        written = write_outputs(target, result.events, result.summary, title=title)
+        written = write_outputs(target, result.events, result.summary, title=title, pages=pages)
     except OSError as exc:
         raise BadInput(f"{target}: cannot write outputs: {exc.strerror or exc}") from exc
 

@@ -1,4 +1,4 @@
-"""The outputs of a run: events.jsonl, summary.json, timeline.png and the terminal table."""
+"""The outputs of a run: events.jsonl, summary.json, timeline.png, report.html, the table."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sim.report.outputs import (
     write_outputs,
     write_summary,
 )
+from sim.report.run_report import REPORT_FILE, render_run_report, report_content
 
 __all__ = [
     "EVENTS_FILE",
@@ -22,4 +23,7 @@ __all__ = [
     "draw_timeline",
     "write_outputs",
     "summary_table",
+    "REPORT_FILE",
+    "report_content",
+    "render_run_report",
 ]

@@ -237,8 +237,11 @@ def write_outputs(
     summary: Mapping[str, Any],
     *,
     title: str,
+    pages: Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Write events.jsonl, summary.json and timeline.png into ``out_dir``, all or nothing.
+
+    ``pages`` are more files to write with them, name -> text (report.html).
 
     The files are written into a temporary directory beside ``out_dir`` (same file system) and
     moved into place only once all three are complete; ``out_dir`` is created if missing and
@@ -256,7 +259,9 @@ def write_outputs(
         write_events(events, staging / EVENTS_FILE)
         write_summary(summary, staging / SUMMARY_FILE)
         draw_timeline(events, staging / TIMELINE_FILE, title=title)
-        names = (EVENTS_FILE, SUMMARY_FILE, TIMELINE_FILE)
+        for name, text in (pages or {}).items():
+            (staging / name).write_text(text, encoding="utf-8", newline="\n")
+        names = (EVENTS_FILE, SUMMARY_FILE, TIMELINE_FILE, *(pages or {}))
         if not target.exists():
             # A single rename publishes the whole directory at once.
             os.chmod(staging, 0o777 & ~_umask())

@@ -80,6 +80,17 @@ def test_run_writes_the_three_outputs(tmp_path: Path, capsys: pytest.CaptureFixt
     first = json.loads((out / "events.jsonl").read_text().splitlines()[0])
     assert (first["event"], first["port"]) == ("submitted", "acme-gnp")
     assert json.loads((out / "summary.json").read_text()) == summary
+    assert not (out / "report.html").exists()  # only with --html
+
+
+def test_run_html_writes_report_html_beside_the_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", UK, "--out", str(out), "--html", "--json"]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    summary = json.loads((out / "summary.json").read_text())
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert f'data-figure="calls.offered">{summary["calls"]["offered"]:,}<' in page
+    assert "Acme Widgets" in page  # the scenario's description tells the story
 
 
 def test_run_as_a_real_process(tmp_path: Path) -> None:
