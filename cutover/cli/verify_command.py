@@ -6,7 +6,8 @@ __all__ = ["verify"]
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,14 +41,15 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
     """Check every number of every port order of SCENARIO with real calls at each checkpoint.
 
     Uses the Asterisk `cutover asterisk up` started, an external one (--ami), or else starts
-    its own and stops it afterwards. Exit 0 all passed, 1 a check failed, 3 Asterisk unavailable.
+    its own and stops it afterwards. Results go to --json and --junit as each check completes,
+    so a run that stops early (Ctrl-C, Asterisk gone) leaves valid files with every check done.
+    Exit 0 all passed, 1 a check failed, 3 Asterisk unavailable.
     """
-    import tempfile
-
     scenario = load_scenario_file(scenario_path)
     from sim.model import Replay
     from sip_harness.ami import AMIClient
     from sip_harness.asterisk import live, runner
+    from sip_harness.verify import journal as report_files
     from sip_harness.verify import results as report
     from sip_harness.verify.runner import DEFAULT_CONCURRENCY, run_suite
 
@@ -64,44 +66,41 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
         secret = ami_secret or os.environ.get("CUTOVER_AMI_SECRET", "")
         if not host or not port.isdigit() or not secret:
             raise BadInput("--ami needs HOST:PORT and --ami-secret (or $CUTOVER_AMI_SECRET)")
-
-        def session() -> AMIClient:
-            return AMIClient.connect(host, int(port), ami_user, secret)
-
-        def apply(name: str, instant: datetime) -> None:
-            with session() as ami:
-                live.sync_astdb(ami, live.view_at(replay, instant))
-    else:
-        state_file = runner.state_file_path()
-        if not runner.status(state_file=state_file).running:
-            state_file = Path(tempfile.mkdtemp(prefix="cutover-verify-")) / "asterisk.json"
-            live.bring_up(replay, points[0][1], state_file=state_file)
-
-            def stop() -> object:
-                down = runner.down(state_file=state_file)
-                state_file.parent.rmdir()
-                return down
-
-        def session() -> AMIClient:
-            return runner.require_running(state_file=state_file).ami()
-
-        def apply(name: str, instant: datetime) -> None:
-            live.move_to(replay, instant, state_file=state_file)
-
     stats: dict[str, Any] = {}
     tty = sys.stderr.isatty()
+    # the files exist (valid, empty) from here on, whatever happens next
+    journal = report_files.Journal(json_path, junit, suite=scenario.name)
+    results = journal.results
     try:
-        results = run_suite(
-            replay, points, apply=apply, ami=session, stats=stats,
-            concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
-            progress=(lambda text: click.echo(text, err=True)) if tty else None)
+        with _interruptible():
+            if ami_address is not None:
+                def session() -> AMIClient:
+                    return AMIClient.connect(host, int(port), ami_user, secret)
+
+                def apply(name: str, instant: datetime) -> None:
+                    with session() as ami:
+                        live.sync_astdb(ami, live.view_at(replay, instant))
+            else:
+                state_file = runner.state_file_path()
+                if not runner.status(state_file=state_file).running:
+                    state_file, stop = _own_asterisk(replay, points[0][1])
+
+                def session() -> AMIClient:
+                    return runner.require_running(state_file=state_file).ami()
+
+                def apply(name: str, instant: datetime) -> None:
+                    live.move_to(replay, instant, state_file=state_file)
+
+            results = run_suite(
+                replay, points, apply=apply, ami=session, stats=stats,
+                on_result=journal.add,
+                concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
+                progress=(lambda text: click.echo(text, err=True)) if tty else None)
     finally:
-        if stop is not None:
-            stop()
-    if json_path is not None:
-        report.write_jsonl(results, json_path)
-    if junit is not None:
-        report.write_junit(results, junit, suite=scenario.name)
+        with _uninterruptible():  # a second Ctrl-C must not leave Asterisk or files behind
+            journal.close()
+            if stop is not None:
+                stop()
     from rich.console import Console
 
     console = Console()
@@ -112,3 +111,80 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
     click.echo(f"{scenario.name}: {report.summary_line(results)} ({stats.get('calls', 0)} "
                f"calls, at most {stats.get('max_in_flight', 0)} in flight)")
     return EXIT_CHECKS_FAILED if any(r.passed is False for r in results) else EXIT_OK
+
+
+def _own_asterisk(replay: Any, instant: datetime) -> tuple[Path, Callable[[], object]]:
+    """Start an Asterisk of this run's own (state in a fresh temporary directory); return its
+    state file and the function that stops it and removes the directory (also when the start
+    itself failed)."""
+    import shutil
+    import tempfile
+
+    from sip_harness.asterisk import live, runner
+
+    directory = Path(tempfile.mkdtemp(prefix="cutover-verify-"))
+    state_file = directory / "asterisk.json"
+
+    def stop() -> object:
+        try:
+            return runner.down(state_file=state_file)
+        finally:
+            if not _mounted_under(directory):  # never delete through a live mount
+                shutil.rmtree(directory, ignore_errors=True)
+
+    try:
+        live.bring_up(replay, instant, state_file=state_file)
+    except BaseException:
+        with _uninterruptible():
+            stop()
+        raise
+    return state_file, stop
+
+
+def _mounted_under(directory: Path) -> bool:
+    try:
+        mounts = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return False
+    inside = str(directory.resolve()) + "/"
+    return any((line.split()[4] + "/").startswith(inside) for line in mounts
+               if len(line.split()) > 4)
+
+
+@contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM ends the run as Ctrl-C does (KeyboardInterrupt), so the files are closed and
+    Asterisk is stopped; outside the main thread nothing changes."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _uninterruptible() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM while cleaning up (main thread only)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT,
+                                                                    signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sim.errors import AMIError, HarnessError, HarnessTimeout
+from sim.errors import HarnessTimeout
 from sip_harness.agents.agent import call_error
 from sip_harness.agents.audio import ToneListener
 from sip_harness.agents.fleet import CALLER, Fleet
@@ -67,6 +67,7 @@ class CheckResult:
     passed: bool | None
     reason: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    retried: bool = False   # its call had no final answer in time once and was placed again
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -191,67 +192,60 @@ def voicemail(fleet: Fleet, ami: AMIClient, exp: Expected, caller: str,
                            f"{exp.number} at {exp.checkpoint}: {why}", evidence)
 
     agent = fleet.phone(exp.number)
+    before = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
+    mark = ami.mark()
+    agent.set_policy(caller, "ring")
     try:
-        before = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
-        mark = ami.mark()
-        agent.set_policy(caller, "ring")
-        try:
-            with fleet.in_flight_call():
-                cid = agent.call(CALLER, _uri(exp.number), caller=caller)
-                try:
-                    state = agent.wait_call(cid, "media", RING_SECONDS + ANSWER_TIMEOUT)
-                    agent.send_dtmf(cid, "#")  # skip the greeting, straight to the beep
-                    agent.play(cid, fleet.wav)
-                    _pause(agent, cid, MESSAGE_SECONDS + 0.5)
-                finally:
-                    _end(agent, cid)
-        finally:
-            agent.clear_policy(caller)
-        evidence: dict[str, Any] = {"status": state["status"], "before": before._asdict()}
+        with fleet.in_flight_call():
+            cid = agent.call(CALLER, _uri(exp.number), caller=caller)
+            try:
+                state = agent.wait_call(cid, "media", RING_SECONDS + ANSWER_TIMEOUT)
+                agent.send_dtmf(cid, "#")  # skip the greeting, straight to the beep
+                agent.play(cid, fleet.wav)
+                _pause(agent, cid, MESSAGE_SECONDS + 0.5)
+            finally:
+                _end(agent, cid)
+    finally:
+        agent.clear_policy(caller)
+    evidence: dict[str, Any] = {"status": state["status"], "before": before._asdict()}
 
-        def waiting(predicate: Callable[[dict[str, str]], bool]) -> dict[str, str]:
-            return ami.wait_event("MessageWaiting", lambda e: e.get(
-                "Mailbox") == f"{box}@{VOICEMAIL_CONTEXT}" and predicate(e),
-                timeout=EVENT_TIMEOUT, after=mark)
+    def waiting(predicate: Callable[[dict[str, str]], bool]) -> dict[str, str]:
+        return ami.wait_event("MessageWaiting", lambda e: e.get(
+            "Mailbox") == f"{box}@{VOICEMAIL_CONTEXT}" and predicate(e),
+            timeout=EVENT_TIMEOUT, after=mark)
 
-        left = waiting(lambda e: int(e.get("New", 0)) > before.new)
-        after = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
-        evidence["after_deposit"] = after._asdict()
-        evidence["event"] = {k: left.get(k) for k in ("Mailbox", "New", "Old", "CallerIDNum")}
-        found = envelope(box, caller)
-        evidence["envelope"] = found
-        if after.new != before.new + 1:
-            return fail(f"{after.new} new", f"expected {before.new + 1} new messages in {box}, "
-                        f"AMI MailboxCount shows {after.new}", evidence)
-        if not found:
-            return fail("no envelope", f"no message from {caller} in {box}'s INBOX", evidence)
-        if int(found.get("duration") or 0) < 1:
-            return fail(f"{found.get('duration')} s", "the message has no audio", evidence)
-        mark = ami.mark()
-        # a second less than the envelope says: the start of the recording is cut by the beep
-        enough = max(MIN_PLAYED, int(found.get("duration") or 0) - 1.0)
+    left = waiting(lambda e: int(e.get("New", 0)) > before.new)
+    after = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
+    evidence["after_deposit"] = after._asdict()
+    evidence["event"] = {k: left.get(k) for k in ("Mailbox", "New", "Old", "CallerIDNum")}
+    found = envelope(box, caller)
+    evidence["envelope"] = found
+    if after.new != before.new + 1:
+        return fail(f"{after.new} new", f"expected {before.new + 1} new messages in {box}, "
+                    f"AMI MailboxCount shows {after.new}", evidence)
+    if not found:
+        return fail("no envelope", f"no message from {caller} in {box}'s INBOX", evidence)
+    if int(found.get("duration") or 0) < 1:
+        return fail(f"{found.get('duration')} s", "the message has no audio", evidence)
+    mark = ami.mark()
+    # a second less than the envelope says: the start of the recording is cut by the beep
+    enough = max(MIN_PLAYED, int(found.get("duration") or 0) - 1.0)
+    played = _retrieve(fleet, agent, exp.number, box, enough)
+    if played.heard == 0:  # not logged in (a digit lost or doubled): the message is new
+        evidence["first_attempt"] = {"recorded_s": round(played.recorded, 2),
+                                     "sound_s": round(played.sound, 2)}
         played = _retrieve(fleet, agent, exp.number, box, enough)
-        if played.heard == 0:  # not logged in (a digit lost or doubled): the message is new
-            evidence["first_attempt"] = {"recorded_s": round(played.recorded, 2),
-                                         "sound_s": round(played.sound, 2)}
-            played = _retrieve(fleet, agent, exp.number, box, enough)
-        evidence["played_seconds"] = round(played.heard, 2)
-        evidence["listened"] = {"recorded_s": round(played.recorded, 2),
-                                "sound_s": round(played.sound, 2)}
-        if played.heard < enough:
-            return fail(f"played {played.heard:.1f} s", "VoiceMailMain did not play the "
-                        f"message: the phone heard {played.heard:.1f} s of its tones "
-                        f"(at least {enough:.1f} s expected)", evidence)
-        heard = waiting(lambda e: int(e.get("New", 0)) < after.new)
-        final = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
-        evidence["after_retrieval"] = final._asdict()
-        evidence["retrieval_event"] = {k: heard.get(k) for k in ("New", "Old")}
-    except HarnessTimeout as exc:
-        return fail("timeout", str(exc), {})
-    except (AMIError, HarnessError) as exc:
-        if not ami.connected:
-            raise
-        return fail("error", str(exc), {"status": getattr(exc, "status", None)})
+    evidence["played_seconds"] = round(played.heard, 2)
+    evidence["listened"] = {"recorded_s": round(played.recorded, 2),
+                            "sound_s": round(played.sound, 2)}
+    if played.heard < enough:
+        return fail(f"played {played.heard:.1f} s", "VoiceMailMain did not play the "
+                    f"message: the phone heard {played.heard:.1f} s of its tones "
+                    f"(at least {enough:.1f} s expected)", evidence)
+    heard = waiting(lambda e: int(e.get("New", 0)) < after.new)
+    final = ami.mailbox_count(box, VOICEMAIL_CONTEXT)
+    evidence["after_retrieval"] = final._asdict()
+    evidence["retrieval_event"] = {k: heard.get(k) for k in ("New", "Old")}
     if not (final.new == after.new - 1 and final.old >= after.old + 1):
         return fail(f"{final.new} new, {final.old} old", "the message was not retrieved: "
                     f"expected {after.new - 1} new, {after.old + 1} old", evidence)

@@ -8,8 +8,13 @@ of :mod:`sip_harness.verify.checks` run concurrently (bounded) through one
 :class:`~sip_harness.verify.checks.CheckResult` records (:mod:`sip_harness.verify.results`
 writes them).
 
-If Asterisk stops answering during a suite (its AMI connection drops), every wait is interrupted
-and :func:`run_suite` raises HarnessError at once.
+Results are handed to ``on_result`` as each number's checks complete (the CLI writes them
+to its files at once), so nothing done is lost when a run stops early. A check whose call has
+no final answer in time (or fails in the harness) is placed once more; if that fails too, the
+check fails with the reason and the suite goes on (the record says ``retried``). Only Asterisk
+itself going away stops a suite: if its AMI connection drops, every wait is interrupted and
+:func:`run_suite` raises HarnessError at once. Ctrl-C (KeyboardInterrupt) interrupts every
+wait the same way, cancels the checks not started, and is raised again.
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sim.errors import AMIError, HarnessError, HarnessTimeout
 from sim.model import Replay
@@ -37,17 +42,21 @@ __all__ = ["run_suite", "DEFAULT_CONCURRENCY"]
 
 #: Numbers checked at once (each holds up to two calls): 24 numbers, up to 48 calls in flight.
 DEFAULT_CONCURRENCY = 24
+_T = TypeVar("_T")
+OnResult = Callable[[CheckResult], None]
 
 
 def run_suite(replay: Replay, checkpoints: Sequence[tuple[str, datetime]], *,
               apply: Callable[[str, datetime], None], ami: Callable[[], AMIClient],
               concurrency: int = DEFAULT_CONCURRENCY,
               fleet: Fleet | None = None, progress: Callable[[str], None] | None = None,
-              stats: dict[str, Any] | None = None) -> list[CheckResult]:
+              stats: dict[str, Any] | None = None,
+              on_result: OnResult | None = None) -> list[CheckResult]:
     """Run every check at each ``(name, instant)``; return the results, checkpoint by checkpoint.
 
     ``apply(name, instant)`` moves Asterisk there; ``ami()`` opens an AMI session. ``stats``, if
-    given, receives the calls placed and the most in flight at once.
+    given, receives the calls placed and the most in flight at once. ``on_result`` receives
+    each result as soon as its number's checks are done (in the order they complete).
     Raises HarnessError when Asterisk stops answering or the agents cannot start.
     """
     scenario = replay.scenario
@@ -67,7 +76,7 @@ def run_suite(replay: Replay, checkpoints: Sequence[tuple[str, datetime]], *,
                 fleet.resume()
                 expected = expectations(replay, name, instant, the_plan.origin)
                 results += _checkpoint(fleet, session, the_plan, expected, name, serial,
-                                       concurrency, lost)
+                                       concurrency, lost, on_result or (lambda r: None))
                 if progress:
                     progress(f"{name}: {sum(r.passed is False for r in results)} failed so far")
         if stats is not None:
@@ -81,7 +90,7 @@ def run_suite(replay: Replay, checkpoints: Sequence[tuple[str, datetime]], *,
 
 def _checkpoint(fleet: Fleet, ami: AMIClient, the_plan: Plan, expected: list[Expected],
                 name: str, serial: Iterator[int], concurrency: int,
-                lost: threading.Event) -> list[CheckResult]:
+                lost: threading.Event, on_result: OnResult) -> list[CheckResult]:
     lock = threading.Lock()
 
     def external() -> str:
@@ -90,31 +99,78 @@ def _checkpoint(fleet: Fleet, ami: AMIClient, the_plan: Plan, expected: list[Exp
         return the_plan.external_prefix + f"{n % 1000:03d}".rjust(
             max(3, 12 - len(the_plan.external_prefix) + 1), "0")
 
-    def one(exp: Expected) -> list[CheckResult]:
+    def twice(run: Callable[[], _T], number: str, check: str, want: str
+              ) -> tuple[_T | CheckResult, HarnessError | None]:
+        """``run()``, and once more if it raised; a second failure becomes a failed check."""
         try:
-            inbound, arrived = checks.inbound(fleet, exp, external())
-            destination = external()
-            outbound, presented = checks.outbound_callerid(fleet, exp, destination,
-                                                           the_plan.origin)
-            mail = checks.voicemail(fleet, ami, exp, external(),
-                                    lambda box, caller: _envelope(ami, box, caller))
+            return run(), None
         except HarnessError as exc:
-            if lost.is_set():
-                raise HarnessError(f"Asterisk stopped answering during checkpoint {name} "
-                                   "(AMI connection lost)") from exc
-            raise
-        return [inbound, outbound, mail, *checks.derived_checks(
-            exp, arrived, presented, inbound.evidence)]
+            first = _unless_lost(exc, lost, name)
+        try:
+            value = run()
+        except HarnessError as exc:
+            again = _unless_lost(exc, lost, name)
+            return CheckResult(name, number, check, want, "no result", False,
+                               f"{number} at {name}: {again} (placed twice; the first time: "
+                               f"{first})", {"error": str(again), "first_attempt": str(first)},
+                               retried=True), again
+        for result in value if isinstance(value, tuple) else (value,):
+            if isinstance(result, CheckResult):
+                result.retried = True
+                result.evidence["first_attempt"] = str(first)
+        return value, None
 
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(expected)))) as pool:
-        futures = [pool.submit(one, exp) for exp in expected]
-        out: list[CheckResult] = []
+    def one(exp: Expected) -> list[CheckResult]:
+        got, failed = twice(lambda: checks.inbound(fleet, exp, external()), exp.number,
+                            "inbound", str(exp.where))
+        inbound, arrived = (got, None) if isinstance(got, CheckResult) else got
+        sent, _ = twice(lambda: checks.outbound_callerid(fleet, exp, external(),
+                                                         the_plan.origin),
+                        exp.number, "outbound_callerid", exp.presented)
+        outbound, presented = (sent, None) if isinstance(sent, CheckResult) else sent
+        mail, _ = twice(lambda: checks.voicemail(
+            fleet, ami, exp, external(), lambda box, caller: _envelope(ami, box, caller)),
+            exp.number, "voicemail", f"a message in {exp.mailbox}")
+        derived = checks.derived_checks(exp, arrived, presented, inbound.evidence)
+        if failed is not None:  # what the inbound call would have shown is not known
+            for r in derived:
+                r.passed, r.observed, r.retried = False, "no result", True
+                r.reason = f"{exp.number} at {name}: the inbound call failed twice ({failed})"
+        return [inbound, outbound, mail, *derived]  # type: ignore[list-item]
+
+    done: dict[int, list[CheckResult]] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(expected))))
+    futures: dict[Future[list[CheckResult]], int] = {}
+    try:
+        futures = {pool.submit(one, exp): i for i, exp in enumerate(expected)}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            for result in done[futures[future]]:
+                on_result(result)
+        if lost.is_set():
+            raise HarnessError(f"Asterisk stopped answering during checkpoint {name}")
+        last, _ = twice(lambda: checks.unallocated(fleet, name, the_plan.unallocated,
+                                                   external()),
+                        the_plan.unallocated, "unallocated", "404")
+        assert isinstance(last, CheckResult)
+        on_result(last)
+    except BaseException as exc:  # Ctrl-C, Asterisk gone: stop every call and wait at once
         for future in futures:
-            out += future.result()
+            future.cancel()
+        if not isinstance(exc, HarnessError):
+            fleet.interrupt("the verification was interrupted")
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [r for i in sorted(done) for r in done[i]] + [last]
+
+
+def _unless_lost(exc: HarnessError, lost: threading.Event, checkpoint: str) -> HarnessError:
+    """``exc``, unless Asterisk stopped answering: then the error that stops the suite."""
     if lost.is_set():
-        raise HarnessError(f"Asterisk stopped answering during checkpoint {name}")
-    out.append(checks.unallocated(fleet, name, the_plan.unallocated, external()))
-    return out
+        raise HarnessError(f"Asterisk stopped answering during checkpoint {checkpoint} "
+                           "(AMI connection lost)") from exc
+    return exc
 
 
 def _envelope(ami: AMIClient, box: str, caller: str) -> dict[str, str] | None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cutover.cli.app import main
+from sim.errors import HarnessError
 from sip_harness.asterisk import live, runner
 from sip_harness.verify import runner as verify_runner
 
@@ -93,3 +97,70 @@ def test_a_scenario_without_checkpoints_needs_at(tmp_path: Path,
 def test_a_missing_scenario_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", "nowhere.yaml"]) == 2
     assert capsys.readouterr().err == "nowhere.yaml: no such file\n"
+
+
+# --- results written as they come, whatever ends the run ---------------------------------------
+
+def _fake_suite(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, end: BaseException) -> list[str]:
+    """An Asterisk of verify's own that 'starts' (in a temporary directory under tmp_path) and
+    a suite that hands over two results, then ends with ``end``. Returns what happened."""
+    import tempfile
+
+    from sip_harness.verify.checks import CheckResult
+
+    happened: list[str] = []
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(live, "bring_up", lambda *a, **k: happened.append("up"))
+    monkeypatch.setattr(runner, "down", lambda *a, **k: happened.append("down"))
+
+    def suite(*args: object, on_result: Any, **kwargs: object) -> None:
+        on_result(CheckResult("before", "+441632960001", "inbound", "bt", "bt", True, "ok"))
+        on_result(CheckResult("before", "+441632960002", "inbound", "bt", "nowhere", False,
+                              "arrived nowhere"))
+        raise end
+
+    monkeypatch.setattr(verify_runner, "run_suite", suite)
+    return happened
+
+
+@pytest.mark.parametrize(("end", "code", "message"), [
+    (KeyboardInterrupt(), 130, "cutover: interrupted"),                     # Ctrl-C
+    (HarnessError("Asterisk stopped answering during checkpoint before"), 3,  # Asterisk died
+     "Asterisk stopped answering during checkpoint before"),
+])
+def test_a_run_that_stops_early_leaves_valid_files_with_every_result_so_far(
+        end: BaseException, code: int, message: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    happened = _fake_suite(monkeypatch, tmp_path, end)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["verify", UK, "--json", str(out / "r.jsonl"), "--junit",
+                 str(out / "r.xml")]) == code
+    assert capsys.readouterr().err.strip().splitlines()[-1] == message
+    lines = [json.loads(line) for line in (out / "r.jsonl").read_text().splitlines()]
+    assert [(r["number"], r["passed"]) for r in lines] == [("+441632960001", True),
+                                                           ("+441632960002", False)]
+    suites = ET.parse(out / "r.xml").getroot().findall("testsuite")
+    assert [(s.get("tests"), s.get("failures")) for s in suites] == [("2", "1")]
+    # its own Asterisk was stopped and its temporary directory removed
+    assert happened == ["up", "down"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_asterisk_that_fails_to_start_leaves_no_directory_and_empty_valid_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise HarnessError("port 5060/udp is in use")
+
+    monkeypatch.setattr(live, "bring_up", refuse)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["verify", UK, "--junit", str(out / "r.xml")]) == 3
+    assert capsys.readouterr().err == "port 5060/udp is in use\n"
+    assert ET.parse(out / "r.xml").getroot().findall("testsuite") == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

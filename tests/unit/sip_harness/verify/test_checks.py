@@ -318,5 +318,5 @@ def test_results_are_flat_records() -> None:
     assert result.as_dict() == {"checkpoint": "before", "number": NUMBER, "check": "not_ported",
                                 "expected": "bt", "observed": "bt", "passed": True,
                                 "reason": "not yet ported: reaches the losing carrier bt",
-                                "evidence": {"k": 1}}
+                                "evidence": {"k": 1}, "retried": False}
     assert set(CHECKS) >= {r.check for r in derived_checks(ROLLED_BACK, None, None, {})}

@@ -22,7 +22,7 @@ def test_reports(tmp_path: Path) -> None:
     write_jsonl(results(), tmp_path / "r.jsonl")
     rows = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
     assert set(rows[0]) == {"checkpoint", "number", "check", "expected", "observed", "passed",
-                            "reason", "evidence"}
+                            "reason", "evidence", "retried"}
     write_junit(results(), tmp_path / "r.xml", suite="s")
     suites = ET.parse(tmp_path / "r.xml").getroot().findall("testsuite")
     assert [(x.get("tests"), x.get("failures"), x.get("skipped")) for x in suites] == [

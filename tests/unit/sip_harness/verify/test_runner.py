@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from sim.errors import HarnessError
+from sim.errors import HarnessError, HarnessTimeout
 from sim.model import Replay
 from sim.scenario import Scenario, load_scenario, scenario_from_text
 from sip_harness.agents.fleet import CALLER
@@ -424,14 +424,75 @@ def test_a_lost_connection_with_every_call_ending_still_stops_the_suite(
     assert [name for name, _ in net.applied] == ["before"]  # the next checkpoint never starts
 
 
-def test_a_harness_error_while_ami_answers_is_not_blamed_on_asterisk(
+def test_a_harness_error_while_ami_answers_fails_that_numbers_checks_and_the_suite_goes_on(
         weekend: Scenario, ami: Callable[[], AMIClient]) -> None:
     net = FakeAsterisk(Replay(weekend), phones=ACME[:2])  # no phone for the third number
-    with pytest.raises(HarnessError) as caught:
-        run_suite(Replay(weekend), points(weekend, "before"), apply=net.apply, ami=ami,
-                  fleet=net)
-    assert str(caught.value) == f"no phone for {ACME[2]} in this fleet"
+    results = run_suite(Replay(weekend), points(weekend, "before", "after_cutover"),
+                        apply=net.apply, ami=ami, fleet=net)
+    failed = {(r.checkpoint, r.number, r.check) for r in results if r.passed is False}
+    # each call check of the third number needs its phone: each fails, at both checkpoints
+    # (voicemail is n/a without a box, phone or not)
+    assert failed == {(c, ACME[2], check) for c in ("before", "after_cutover")
+                      for check in ("inbound", "outbound_callerid")} | {
+        ("before", ACME[2], "not_ported")}
+    inbound = next(r for r in results if (r.number, r.check) == (ACME[2], "inbound"))
+    assert inbound.reason == (f"{ACME[2]} at before: no phone for {ACME[2]} in this fleet "
+                              f"(placed twice; the first time: no phone for {ACME[2]} in this "
+                              "fleet)")
+    assert inbound.retried and inbound.observed == "no result"
+    derived = next(r for r in results if (r.number, r.check) == (ACME[2], "not_ported"))
+    assert derived.reason == (f"{ACME[2]} at before: the inbound call failed twice (no phone "
+                              f"for {ACME[2]} in this fleet)")
+    # the other numbers are checked as usual
+    assert all(r.passed is not False and not r.retried for r in results if r.number != ACME[2])
     assert net.reasons == [] and not net.closed
+
+
+def test_a_call_without_a_final_answer_is_placed_again_and_marked_retried(
+        weekend: Scenario, ami: Callable[[], AMIClient]) -> None:
+    net = FakeAsterisk(Replay(weekend))
+    slow: list[str] = []
+
+    def once_no_answer(ua: str, dialled: str) -> None:  # the first inbound call to ACME[1]
+        if ua == CALLER and dialled == ACME[1] and not slow:
+            slow.append(dialled)
+            raise HarnessTimeout("no call 7 to be final within 10.0 s")
+
+    net.on_call = once_no_answer
+    streamed: list[CheckResult] = []
+    results = run_suite(Replay(weekend), points(weekend, "before"), apply=net.apply, ami=ami,
+                        fleet=net, on_result=streamed.append)
+    assert all(r.passed is not False for r in results)
+    retried = [(r.number, r.check) for r in results if r.retried]
+    assert retried == [(ACME[1], "inbound")]
+    inbound = next(r for r in results if (r.number, r.check) == (ACME[1], "inbound"))
+    assert inbound.evidence["first_attempt"] == "no call 7 to be final within 10.0 s"
+    # every result was handed over as it completed, the unallocated check last
+    assert sorted(map(rows_key, streamed)) == sorted(map(rows_key, results))
+    assert streamed[-1].check == "unallocated"
+
+
+def rows_key(r: CheckResult) -> tuple[str, str, str]:
+    return (r.checkpoint, r.number, r.check)
+
+
+def test_ctrl_c_interrupts_the_fleet_cancels_the_rest_and_keeps_what_was_handed_over(
+        weekend: Scenario, ami: Callable[[], AMIClient]) -> None:
+    net = FakeAsterisk(Replay(weekend))
+    streamed: list[CheckResult] = []
+
+    def hand_over(result: CheckResult) -> None:
+        streamed.append(result)
+        if result.number == ACME[0] and result.check == "not_ported":
+            raise KeyboardInterrupt  # Ctrl-C arrives while the first number's results go out
+
+    with pytest.raises(KeyboardInterrupt):
+        run_suite(Replay(weekend), points(weekend, "before", "after_cutover"),
+                  apply=net.apply, ami=ami, fleet=net, concurrency=1, on_result=hand_over)
+    assert [rows_key(r) for r in streamed] == [("before", ACME[0], c) for c in (
+        "inbound", "outbound_callerid", "voicemail", "not_ported")]
+    assert net.reasons == ["the verification was interrupted"]
+    assert [name for name, _ in net.applied] == ["before"]
 
 
 def test_an_ami_that_cannot_be_opened_stops_before_any_checkpoint(weekend: Scenario) -> None:
