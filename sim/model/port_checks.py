@@ -86,6 +86,7 @@ CHECKS: dict[str, Check] = {
     "service_type_switch": _service_switch,
     "inactive_number": _inactive,
     "quarantined": _quarantined,
+    "temporary_access": lambda o, c, r, f, q: c.temporary_access,
 }
 
 

@@ -68,10 +68,12 @@ class RunState:
     - ``status``: number -> why it does not answer (absent while it is in service);
     - ``in_flight``: number -> how many submitted orders on it are not finished;
     - ``quarantined``: numbers held in quarantine;
-    - ``down``: carriers in an outage.
+    - ``down``: carriers in an outage;
+    - ``left``: customers who have ported away from their losing carrier's account (its
+      minimum term is settled once).
     """
 
-    __slots__ = ("runs", "desk_stats", "status", "in_flight", "quarantined", "down")
+    __slots__ = ("runs", "desk_stats", "status", "in_flight", "quarantined", "down", "left")
 
     def __init__(self, orders: Iterable[PortOrder], carriers: Iterable[str]):
         self.runs: dict[str, PortRun] = {o.id: PortRun(o) for o in orders}
@@ -80,3 +82,4 @@ class RunState:
         self.in_flight: Counter[str] = Counter()
         self.quarantined: set[str] = set()
         self.down: set[str] = set()
+        self.left: set[str] = set()

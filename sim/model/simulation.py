@@ -25,6 +25,7 @@ import numpy as np
 import simpy
 
 from sim.errors import NumberFormatError
+from sim.model.account import port_away_charges
 from sim.model.activation import activate
 from sim.model.desk import Desk
 from sim.model.ledger import Instant, Ledger
@@ -321,6 +322,7 @@ class CutoverModel:
                       point_of_no_return=Instant(round(epoch + run.no_return_at)),
                       deadline=Instant(deadline), late_answer=late_answer)
             yield from activate(self, run)
+            self._charge_port_away(run)
             if order.contract_end is not None or self._temporary_number(order):
                 yield from self._after_port(run)
         except simpy.Interrupt:
@@ -328,6 +330,18 @@ class CutoverModel:
         finally:
             for n in order.numbers:
                 in_flight[n] -= 1
+
+    def _charge_port_away(self, run: PortRun) -> None:
+        order = run.order
+        customer = self.scenario.customer(order.customer)
+        if not (customer.golden_numbers or customer.contract):
+            return  # most customers: nothing their terms charge
+        first = order.customer not in self.state.left
+        self.state.left.add(order.customer)
+        for charge in port_away_charges(order, customer, self.regime, self.wall(self.env.now),
+                                        contract=first):
+            numbers = (charge.number,) if charge.number else None
+            self.emit(EventKind.CHARGE, run, None, numbers, **charge.fields())
 
     def _temporary_number(self, order: PortOrder) -> str | None:
         return self.scenario.customer(order.customer).temporary_number

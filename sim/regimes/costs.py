@@ -21,6 +21,7 @@ __all__ = [
     "UK_TERMS",
     "PT_TERMS",
     "NO_TERMS",
+    "golden_number_row",
     "golden_number_fee",
     "early_termination",
     "reconnection_fee",
@@ -68,29 +69,41 @@ PT_TERMS = ProviderTerms(minimum_term_grace=Period())
 NO_TERMS = ProviderTerms()
 
 
+def golden_number_row(*, purchased: datetime, ported: datetime, terms: ProviderTerms
+                      ) -> tuple[int, float] | None:
+    """The ``(months, multiple)`` row of ``terms.golden_multipliers`` a port at ``ported`` of a
+    number purchased at ``purchased`` falls in: the first whose months after the purchase the
+    port is within (at or before that anniversary counts as within); None after the last.
+
+    Raises
+    ------
+    ValueError
+        A port before the purchase, or terms without the rule.
+    """
+    if not terms.golden_multipliers:
+        raise ValueError("these provider terms have no Gold/Silver/Bronze number rule")
+    if ported < purchased:
+        raise ValueError("the number is ported before it was purchased")
+    for months, multiple in terms.golden_multipliers:
+        if ported <= Period(months=months).after(purchased):
+            return months, multiple
+    return None
+
+
 def golden_number_fee(initial_fee: float, *, purchased: datetime, ported: datetime,
                       terms: ProviderTerms) -> float:
-    """The fee for porting a Gold/Silver/Bronze number away at ``ported``.
-
-    The multiple of ``initial_fee`` of the first ``terms.golden_multipliers`` row whose months
-    after ``purchased`` the port falls within (at or before that anniversary counts as within);
-    0 after the last row.
+    """The fee for porting a Gold/Silver/Bronze number away at ``ported``: its
+    :func:`golden_number_row`'s multiple of ``initial_fee``, 0 after the last row.
 
     Raises
     ------
     ValueError
         A negative fee, a port before the purchase, or terms without the rule.
     """
-    if not terms.golden_multipliers:
-        raise ValueError("these provider terms have no Gold/Silver/Bronze number rule")
     if initial_fee < 0:
         raise ValueError(f"initial fee must not be negative, got {initial_fee}")
-    if ported < purchased:
-        raise ValueError("the number is ported before it was purchased")
-    for months, multiple in terms.golden_multipliers:
-        if ported <= Period(months=months).after(purchased):
-            return round(initial_fee * multiple, 2)
-    return 0.0
+    row = golden_number_row(purchased=purchased, ported=ported, terms=terms)
+    return 0.0 if row is None else round(initial_fee * row[1], 2)
 
 
 def early_termination(*, start: datetime, months: int, monthly_fee: float, charge: float,

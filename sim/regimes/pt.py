@@ -47,6 +47,7 @@ REGIME = Regime(
     validation_checks=(
         "pvc_mismatch",
         "not_portable",
+        "temporary_access",
         "service_type_switch",
         "inactive_number",
         "quarantined",

@@ -16,8 +16,10 @@ from dataclasses import fields
 from sim.scenario.types import (
     Carrier,
     Checkpoint,
+    Contract,
     Customer,
     Fault,
+    GoldenNumber,
     Mailbox,
     NumberRange,
     Outage,
@@ -32,6 +34,7 @@ _TYPES: dict[str, type] = {
     "": Scenario, "carrier": Carrier, "outage": Outage, "range": NumberRange,
     "customer": Customer, "mailbox": Mailbox, "order": PortOrder, "request": Request,
     "fault": Fault, "traffic": Traffic, "checkpoint": Checkpoint,
+    "golden_number": GoldenNumber, "contract": Contract,
 }
 # fields the YAML does not give: the regime's country, the file read, an order's DDI flag (the
 # order's numbers have a block)

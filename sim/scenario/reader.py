@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.numbering import default_routing_number
 from sim.routing.number_plan import PrefixMap
+from sim.scenario.account import check_order_against_account, read_account
 from sim.scenario.fields import REQUIRED, FieldReader, key_path
 from sim.scenario.types import (
     FAULT_KINDS,
@@ -26,6 +27,9 @@ from sim.scenario.types import (
 )
 from sim.scenario.yaml_source import YamlSource
 
+if TYPE_CHECKING:
+    from sim.regimes.base import Regime
+
 __all__ = ["Reader"]
 
 _PREFIX = re.compile(r"^\+[1-9]\d{0,14}$", re.ASCII)  # digits 0-9 only: letters are no digits
@@ -39,6 +43,8 @@ class Reader(FieldReader):
     def __init__(self, source: YamlSource):
         super().__init__(source)
         self.ddi_customers: set[str] = set()
+        self.regime: Regime | None = None
+        self.customer_paths: dict[str, str] = {}
 
     def scenario(self, name_default: str) -> Scenario | None:
         top = self.mapping(self.src.data, "", "")
@@ -84,6 +90,7 @@ class Reader(FieldReader):
             return
         self.country = r.country
         self.tz = r.tz
+        self.regime = r
 
     def _within(self, t: datetime | None, p: str, start: datetime | None,
                 horizon: datetime | None) -> None:
@@ -223,6 +230,7 @@ class Reader(FieldReader):
                 self.err(key_path(p, "pvc"), f"a PVC has 12 digits, not {pvc!r}")
             if cid in out:
                 self.err(key_path(p, "id"), f"duplicate customer id {cid!r}")
+            account = read_account(self, d, p, numbers, self.regime)
             if cid and name and carrier and numbers:
                 out[cid] = Customer(
                     id=cid, name=name, account=self.get(d, "account", p, self.text, "") or "",
@@ -235,7 +243,9 @@ class Reader(FieldReader):
                     inactive_since=self.get(d, "inactive_since", p, self.time, None),
                     temporary_number=self.get(d, "temporary_number", p, self.number, None),
                     voicemail=tuple(mailboxes),
+                    **account,
                 )
+                self.customer_paths[cid] = p
         return out
 
     def _orders(self, raw: Any, customers: dict[str, Customer], start: datetime | None,
@@ -283,6 +293,9 @@ class Reader(FieldReader):
             faults = self._faults(d.get("faults"), key_path(p, "faults"), submitted, horizon,
                                   numbers)
             reattempt = self.get(d, "reattempt_days", p, self.non_negative_integer, 7)
+            if cust:
+                check_order_against_account(self, p, numbers, submitted, cust,
+                                            self.customer_paths[cust.id])
             if (oid and cust and losing and gaining and submitted and request and numbers
                     and reattempt is not None):
                 out.append(PortOrder(

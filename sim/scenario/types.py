@@ -19,6 +19,8 @@ __all__ = [
     "Outage",
     "NumberRange",
     "Mailbox",
+    "GoldenNumber",
+    "Contract",
     "Customer",
     "Request",
     "Fault",
@@ -83,6 +85,26 @@ class Mailbox:
 
 
 @dataclass(frozen=True)
+class GoldenNumber:
+    """A discounted Gold/Silver/Bronze number (UK provider terms): bought for ``initial_fee``."""
+
+    number: str
+    grade: str
+    purchased: datetime
+    initial_fee: float
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The customer's minimum term (UK) or loyalty period (PT) with the losing carrier."""
+
+    start: datetime
+    months: int
+    monthly_fee: float = 0.0
+    early_termination_charge: float = 0.0
+
+
+@dataclass(frozen=True)
 class Customer:
     """The account as the losing carrier's records (the bill) show it."""
 
@@ -101,6 +123,9 @@ class Customer:
     inactive_since: datetime | None = None
     temporary_number: str | None = None
     voicemail: tuple[Mailbox, ...] = ()
+    golden_numbers: tuple[GoldenNumber, ...] = ()
+    contract: Contract | None = None
+    temporary_access: bool = False
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,8 @@ def test_no_rule_rejects_an_order_that_matches_the_record(
      replace(RECORD, inactive_since=datetime(2026, 8, 1, tzinfo=UTC)), {}, set()),
     # one of the numbers is in quarantine after an earlier port's contract ended
     ("quarantined", "pt", ORDER, RECORD, {}, {NUMBER}),
+    # ANACOM FAQ 3: a temporary access is not portable
+    ("temporary_access", "pt", ORDER, replace(RECORD, temporary_access=True), {}, set()),
 ])
 def test_each_rule_rejects_what_it_is_for(
         reason: str, regime: str, order: PortOrder, customer: Customer,
@@ -199,6 +201,8 @@ def test_us_pin_is_checked() -> None:
     ({"inactive_since": "2026-08-01T00:00:00"}, {}, "inactive_number"),
     # a number type the regime does not port
     ({"numbers": ["+351 760 000 001"]}, {}, "not_portable"),
+    # a temporary access
+    ({"temporary_access": True}, {}, "temporary_access"),
 ])
 def test_pt_reasons(customer: dict[str, Any], order: dict[str, Any], reason: str | None) -> None:
     assert first_rejection(PT, customer, order) == reason

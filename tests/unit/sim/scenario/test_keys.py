@@ -20,7 +20,8 @@ CHILDREN = {
     "": {"carriers": "carrier", "ranges": "range", "customers": "customer",
          "port_orders": "order", "traffic": "traffic", "checkpoints": "checkpoint"},
     "carrier": {"desk": "desk", "outages": "outage"},
-    "customer": {"numbers": "block", "voicemail": "mailbox"},
+    "customer": {"numbers": "block", "voicemail": "mailbox", "golden_numbers": "golden_number",
+                 "contract": "contract"},
     "order": {"numbers": "block", "request": "request", "faults": "fault"},
     "request": {"loa": "loa"},
 }
@@ -62,7 +63,9 @@ def test_every_allowed_key_is_a_field_or_a_nested_mapping(kind: str) -> None:
            "customer": scenario_types.Customer, "mailbox": scenario_types.Mailbox,
            "order": scenario_types.PortOrder, "request": scenario_types.Request,
            "fault": scenario_types.Fault, "traffic": scenario_types.Traffic,
-           "checkpoint": scenario_types.Checkpoint}[kind]
+           "checkpoint": scenario_types.Checkpoint,
+           "golden_number": scenario_types.GoldenNumber,
+           "contract": scenario_types.Contract}[kind]
     names = {f.name for f in fields(cls)}
     nested = set(CHILDREN.get(kind, {})) & {"desk", "loa"}
     assert KEYS[kind] - nested <= names

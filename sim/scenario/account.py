@@ -1,0 +1,111 @@
+"""Reading a customer's account terms: Gold/Silver/Bronze numbers, the minimum term or loyalty
+period, temporary accesses; and the checks of a port order against them.
+
+Each term is a rule of one regime's sources (sim.regimes.costs, the regime's checks); a
+scenario that gives a term its regime does not have is told so, with the path.
+"""
+
+from __future__ import annotations
+
+__all__ = ["GRADES", "read_account", "check_order_against_account"]
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sim.scenario.fields import FieldReader, key_path
+from sim.scenario.types import Contract, Customer, GoldenNumber
+
+if TYPE_CHECKING:
+    from sim.regimes.base import Regime
+
+#: The discounted number grades of the UK provider terms.
+GRADES = ("gold", "silver", "bronze")
+
+
+def read_account(r: FieldReader, d: dict[str, Any], p: str, numbers: tuple[str, ...],
+                 regime: Regime | None) -> dict[str, Any]:
+    """The account fields of the customer mapping ``d`` at path ``p`` (Customer's keywords).
+
+    Issues go to ``r``; ``numbers`` are the customer's (a golden number must be one of them).
+    """
+    golden = _golden_numbers(r, d.get("golden_numbers"), key_path(p, "golden_numbers"), numbers,
+                             regime)
+    contract = _contract(r, d.get("contract"), key_path(p, "contract"), regime)
+    temporary = r.get(d, "temporary_access", p, r.boolean, False)
+    if temporary and regime is not None and "temporary_access" not in regime.validation_checks:
+        r.err(key_path(p, "temporary_access"), f"temporary accesses are a rule of the pt regime "
+              f"(ANACOM), not of {regime.name}")
+    return {"golden_numbers": golden, "contract": contract, "temporary_access": bool(temporary)}
+
+
+def _golden_numbers(r: FieldReader, raw: Any, p: str, numbers: tuple[str, ...],
+                    regime: Regime | None) -> tuple[GoldenNumber, ...]:
+    items = r.seq(raw, p)
+    if items and regime is not None and not regime.terms.golden_multipliers:
+        r.err(p, f"Gold/Silver/Bronze numbers are a rule of the uk provider terms, "
+              f"not of {regime.name}")
+        return ()
+    out: list[GoldenNumber] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        gp = f"{p}[{i}]"
+        g = r.mapping(item, gp, "golden_number")
+        if g is None:
+            continue
+        number = r.get(g, "number", gp, r.number)
+        if number is not None and number not in numbers:
+            r.err(key_path(gp, "number"), f"{number} is not one of the customer's numbers")
+            number = None
+        elif number in seen:
+            r.err(key_path(gp, "number"), f"{number} is listed twice")
+            number = None
+        grade = r.get(g, "grade", gp, r.text)
+        if grade is not None and grade not in GRADES:
+            r.err(key_path(gp, "grade"), f"unknown grade {grade!r} ({', '.join(GRADES)})")
+            grade = None
+        purchased = r.get(g, "purchased", gp, r.time)
+        fee = r.get(g, "initial_fee", gp, r.non_negative)
+        if number and grade and purchased and fee is not None:
+            seen.add(number)
+            out.append(GoldenNumber(number, grade, purchased, fee))
+    return tuple(out)
+
+
+def _contract(r: FieldReader, raw: Any, p: str, regime: Regime | None) -> Contract | None:
+    if raw is None:
+        return None
+    c = r.mapping(raw, p, "contract")
+    if c is None:
+        return None
+    if regime is not None and regime.terms.minimum_term_grace is None:
+        r.err(p, f"minimum terms and loyalty periods are rules of the uk provider terms and "
+              f"of pt (ANACOM), not of {regime.name}")
+        return None
+    start = r.get(c, "start", p, r.time)
+    months = r.get(c, "months", p, r.integer)
+    if months is not None and months < 1:
+        r.err(key_path(p, "months"), f"a minimum term is at least 1 month, not {months}")
+        months = None
+    fee = r.get(c, "monthly_fee", p, r.non_negative, 0.0)
+    charge = r.get(c, "early_termination_charge", p, r.non_negative, 0.0)
+    if start is None or months is None or fee is None or charge is None:
+        return None
+    return Contract(start, months, fee, charge)
+
+
+def check_order_against_account(r: FieldReader, p: str, numbers: tuple[str, ...],
+                                submitted: datetime | None, customer: Customer,
+                                customer_path: str) -> None:
+    """Issues for a port order (at ``p``) that an account term cannot precede: a golden number
+    purchased, or a contract started, after the order is submitted."""
+    if submitted is None:
+        return
+    for i, g in enumerate(customer.golden_numbers):
+        if g.number in numbers and g.purchased > submitted:
+            r.err(f"{customer_path}.golden_numbers[{i}].purchased",
+                  f"{g.number} is purchased {g.purchased.isoformat()}, after port order at "
+                  f"{p} is submitted ({submitted.isoformat()})")
+    if customer.contract is not None and customer.contract.start > submitted:
+        r.err(f"{customer_path}.contract.start",
+              f"the contract starts {customer.contract.start.isoformat()}, after port order at "
+              f"{p} is submitted ({submitted.isoformat()})")

@@ -1,0 +1,104 @@
+"""sim.scenario.account: Gold/Silver/Bronze numbers, contracts and temporary accesses read from
+YAML; every bad value an issue naming its path (and ``cutover run`` exits 2 on one line)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cutover.cli import app as cli
+from sim.scenario import Contract, GoldenNumber
+
+from .conftest import errors_of, load, mutate
+
+GOLD = {"number": "01632 960001", "grade": "gold", "purchased": "2026-03-02T10:00:00",
+        "initial_fee": 60}
+CONTRACT = {"start": "2026-03-02T10:00:00", "months": 12, "monthly_fee": 8}
+
+
+def with_account(**keys: Any) -> dict[str, Any]:
+    return mutate(lambda d: d["customers"][0].update(copy.deepcopy(keys)))
+
+
+def test_golden_numbers_and_contract_are_read() -> None:
+    customer = load(with_account(golden_numbers=[GOLD], contract=CONTRACT)).customers[0]
+    purchased = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    assert customer.golden_numbers == (GoldenNumber("+441632960001", "gold", purchased, 60.0),)
+    assert customer.contract == Contract(purchased, 12, 8.0, 0.0)
+    assert customer.temporary_access is False
+
+
+def test_without_terms_a_customer_has_none() -> None:
+    customer = load(with_account()).customers[0]
+    assert (customer.golden_numbers, customer.contract) == ((), None)
+
+
+@pytest.mark.parametrize(("keys", "expected"), [
+    # a negative fee
+    ({"golden_numbers": [{**GOLD, "initial_fee": -5}]},
+     "customers[0].golden_numbers[0].initial_fee (line 17): expected a number >= 0, got -5"),
+    # not one of the customer's numbers
+    ({"golden_numbers": [{**GOLD, "number": "01632 960099"}]},
+     "customers[0].golden_numbers[0].number (line 15): +441632960099 is not one of the "
+     "customer's numbers"),
+    # an unknown grade
+    ({"golden_numbers": [{**GOLD, "grade": "platinum"}]},
+     "customers[0].golden_numbers[0].grade (line 16): unknown grade 'platinum' (gold, silver, "
+     "bronze)"),
+    # purchased after the port order is submitted
+    ({"golden_numbers": [{**GOLD, "purchased": "2026-11-24T10:00:00"}]},
+     "customers[0].golden_numbers[0].purchased (line 17): +441632960001 is purchased "
+     "2026-11-24T10:00:00+00:00, after port order at port_orders[0] is submitted "
+     "(2026-11-23T10:00:00+00:00)"),
+    # a missing purchase date
+    ({"golden_numbers": [{k: v for k, v in GOLD.items() if k != "purchased"}]},
+     "customers[0].golden_numbers[0].purchased: required key is missing"),
+    # a contract of no months
+    ({"contract": {**CONTRACT, "months": 0}},
+     "customers[0].contract.months (line 15): a minimum term is at least 1 month, not 0"),
+    # a negative monthly fee
+    ({"contract": {**CONTRACT, "monthly_fee": -8}},
+     "customers[0].contract.monthly_fee (line 16): expected a number >= 0, got -8"),
+    # a contract that starts after the order
+    ({"contract": {**CONTRACT, "start": "2026-12-01T00:00:00"}},
+     "customers[0].contract.start (line 14): the contract starts 2026-12-01T00:00:00+00:00, "
+     "after port order at port_orders[0] is submitted (2026-11-23T10:00:00+00:00)"),
+    # temporary accesses are a Portuguese rule
+    ({"temporary_access": True},
+     "customers[0].temporary_access (line 13): temporary accesses are a rule of the pt "
+     "regime (ANACOM), not of uk"),
+])
+def test_bad_account_terms_name_the_path(keys: dict[str, Any], expected: str) -> None:
+    path, message = re.split(r"(?: \(line \d+\))?: ", expected, maxsplit=1)
+    errors = errors_of(with_account(**keys))
+    assert any(e.startswith(path + " (line") and e.endswith(": " + message) for e in errors), errors
+
+
+def test_golden_numbers_outside_the_uk_are_refused() -> None:
+    data = with_account(golden_numbers=[GOLD])
+    data["regime"] = "us"
+    data["customers"][0]["numbers"] = ["+1 212 555 0141"]
+    data["customers"][0]["golden_numbers"][0]["number"] = "+1 212 555 0141"
+    data["customers"][0]["voicemail"] = []
+    data["ranges"] = [{"prefix": "+1 212 555", "holder": "bt"}]
+    data["carriers"] = [{"id": "bt", "routing_number": "+1D001"},
+                        {"id": "callagenix", "routing_number": "+1D002"},
+                        {"id": "vodafone", "routing_number": "+1D003"}]
+    assert any("customers[0].golden_numbers" in e and "not of us" in e for e in errors_of(data))
+
+
+def test_a_negative_fee_exits_2_with_one_line_naming_the_path(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(with_account(golden_numbers=[{**GOLD, "initial_fee": -1}]),
+                                   sort_keys=False))
+    assert cli.main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "customers[0].golden_numbers[0].initial_fee" in err[0]
+    assert not (tmp_path / "out").exists()
