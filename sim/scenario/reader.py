@@ -220,6 +220,11 @@ class Reader(FieldReader):
                     self.err(key_path(mp, "number"), f"{num} is not one of the customer's numbers")
                 if box and num:
                     mailboxes.append(Mailbox(box, num))
+            extensions, _ = self.numbers(d.get("extensions"), key_path(p, "extensions"))
+            known = set(numbers)
+            for n in extensions:
+                if n not in known:
+                    self.err(key_path(p, "extensions"), f"{n} is not one of the customer's numbers")
             name = self.get(d, "name", p, self.text)
             reseller = self.get(d, "reseller", p, self.text, None)
             signers = tuple(self.get(d, "authorised_signers", p, self.texts, ()) or ())
@@ -244,6 +249,7 @@ class Reader(FieldReader):
                     temporary_number=self.get(d, "temporary_number", p, self.number, None),
                     voicemail=tuple(mailboxes),
                     **account,
+                    extensions=tuple(dict.fromkeys(extensions)),
                 )
                 self.customer_paths[cid] = p
         return out

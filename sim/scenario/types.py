@@ -126,6 +126,15 @@ class Customer:
     golden_numbers: tuple[GoldenNumber, ...] = ()
     contract: Contract | None = None
     temporary_access: bool = False
+    #: Numbers with a phone of their own (an extension) at the gaining carrier's hosted
+    #: service, beside the numbers with a mailbox; every other ported number is delivered to
+    #: the customer's PBX trunk.
+    extensions: tuple[str, ...] = ()
+
+    @property
+    def phones(self) -> frozenset[str]:
+        """The numbers with a phone: the declared extensions and every mailbox's number."""
+        return frozenset(self.extensions) | {m.number for m in self.voicemail}
 
 
 @dataclass(frozen=True)

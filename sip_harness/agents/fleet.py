@@ -33,6 +33,7 @@ from typing import Any
 
 from sim.errors import HarnessError
 from sip_harness.agents.agent import MAX_CALLS, MAX_UAS, SIPAgent, write_tone_wav
+from sip_harness.agents.recorder import TrunkRecorder
 from sip_harness.topology import PhoneAddress, TrunkAddress
 
 __all__ = ["Fleet", "CALLER", "PHONES_PER_WORKER"]
@@ -90,11 +91,14 @@ class Fleet:
 
     ``carriers``: carrier id -> trunk address; ``phones``: number -> phone address;
     ``caller_host``: the address external calls are sent from (an origin carrier's).
+    ``trunks``: a :class:`~sip_harness.agents.recorder.TrunkRecorder` already bound at every
+    carrier's trunk address; the carriers then get no pjsua2 workers and calls need no pacing.
     Raises HarnessError when a worker cannot start or an address cannot be bound.
     """
 
     def __init__(self, carriers: Mapping[str, TrunkAddress], phones: Mapping[str, PhoneAddress],
-                 caller_host: str, *, phones_per_worker: int = PHONES_PER_WORKER) -> None:
+                 caller_host: str, *, phones_per_worker: int = PHONES_PER_WORKER,
+                 trunks: TrunkRecorder | None = None) -> None:
         if phones_per_worker < 1:
             raise ValueError(f"phones_per_worker must be at least 1, got {phones_per_worker}")
         self.dir = Path(tempfile.mkdtemp(prefix="cutover-agents-"))
@@ -106,10 +110,11 @@ class Fleet:
         self.in_flight = 0
         self.max_in_flight = 0
         self.calls = 0
-        trunk_groups = _chunks(list(carriers), MAX_UAS)
+        self._gap = TRUNK_GAP if trunks is None else 0.0
+        trunk_groups = _chunks(list(carriers), MAX_UAS) if trunks is None else []
         phone_groups = _chunks(list(phones), min(phones_per_worker, MAX_UAS - 1))
         self._workers: list[_Worker] = []
-        self._trunks: list[Any] = []
+        self._trunks: list[Any] = [] if trunks is None else [trunks]
         self._phone_agent: dict[str, Any] = {}
         try:
             count = len(trunk_groups) + len(phone_groups)
@@ -174,11 +179,12 @@ class Fleet:
     def pace(self) -> None:
         """Space out calls that may end at a carrier trunk: each one takes two media sockets
         that pjlib recycles only after half a second, and a worker has 64; at most one call
-        per :data:`TRUNK_GAP` keeps the trunk worker well inside that."""
+        per :data:`TRUNK_GAP` keeps the trunk worker well inside that. No wait when the trunks
+        are a recorder (no media sockets)."""
         with self._pace_lock:
             now = time.monotonic()
             wait = self._next_trunk_call - now
-            self._next_trunk_call = max(now, self._next_trunk_call) + TRUNK_GAP
+            self._next_trunk_call = max(now, self._next_trunk_call) + self._gap
         if wait > 0:
             time.sleep(wait)
 

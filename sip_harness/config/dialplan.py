@@ -5,11 +5,14 @@ Call flow::
     carrier trunk  -> [from-carrier-<id>]    CUTOVER_ORIGIN = the carrier
     customer phone -> [from-phone-<digits>]  CUTOVER_ORIGIN = its hosted carrier,
                                              caller ID = AstDB cutover-callerid/<number>
+    customer PBX   -> [from-pbx-<customer>-<carrier>]  the same, <number> = the DDI the PBX
+                                             presents in From (403 if it has no entry)
         -> [cutover-route]  range holder from [cutover-holder] (none: Hangup(1), SIP 404);
                             serving carrier = AstDB cutover-ported/<number>, else the holder;
                             X-Cutover-* headers for the outbound leg
-        -> [cutover-deliver-<serving>]  a hosted number rings its phone, then voicemail;
-                                        any other number goes down the carrier's trunk
+        -> [cutover-deliver-<serving>]  a hosted number rings its phone, then voicemail, or
+                                        goes down its customer's PBX trunk; any other
+                                        number goes down the carrier's trunk
 
 What changes at a cutover or a rollback (ported numbers, presented caller ID) is read from
 AstDB at call time, so it is applied live with DBPut/DBDel and no reload. Ranges, trunks, phones
@@ -26,7 +29,7 @@ from collections.abc import Mapping
 
 from sip_harness.config.astdb import CALLERID_FAMILY, PORTED_FAMILY
 from sip_harness.config.view import RoutingView
-from sip_harness.topology import PhoneAddress, TrunkAddress
+from sip_harness.topology import PbxAddress, PhoneAddress, TrunkAddress
 
 __all__ = [
     "VOICEMAIL_CONTEXT",
@@ -34,6 +37,7 @@ __all__ = [
     "RING_SECONDS",
     "TRUNK_SECONDS",
     "HEADERS",
+    "CALL_TAG",
     "render_extensions",
     # Re-exported while sip_harness/asterisk/live.py imports them from here (they live in
     # sip_harness.config.astdb). Drop then.
@@ -59,13 +63,18 @@ HEADERS = (
     ("X-Cutover-Holder", "CUTOVER_HOLDER"),
     ("X-Cutover-Serving", "CUTOVER_SERVING"),
 )
+#: A caller's correlation tag: copied from the arriving INVITE to the delivered one when the
+#: caller sets it (the bulk engine does, to pair each arrival with its call).
+CALL_TAG = ("X-Cutover-Call", "CUTOVER_CALL")
 
 _ANY = "_[+0-9]."  # any dialled number: '+' and digits (E.164), at least two characters
 _PREDIAL = "b(cutover-headers^s^1)"  # Dial's pre-dial handler, run on the outbound channel
 
 
 def render_extensions(view: RoutingView, header: str, trunks: Mapping[str, TrunkAddress],
-                      phones: Mapping[str, PhoneAddress], names: Mapping[str, str]) -> str:
+                      phones: Mapping[str, PhoneAddress],
+                      pbxs: Mapping[tuple[str, str], PbxAddress], names: Mapping[str, str]
+                      ) -> str:
     """extensions.conf for ``view``; ``header`` is the comment block that opens the file.
 
     ``names`` gives a customer name per hosted number (for comments only).
@@ -73,14 +82,16 @@ def render_extensions(view: RoutingView, header: str, trunks: Mapping[str, Trunk
     out = [header, _INTRO, "[general]", "static=yes", "writeprotect=yes", ""]
     for carrier in view.carriers:
         out += _from_carrier(carrier)
-    for number, carrier in view.hosted.items():
-        out += _from_phone(number, carrier, phones[number], view.voicemail.get(number),
-                           names.get(number, ""))
+    for number in view.phones:
+        out += _from_phone(number, view.hosted[number], phones[number],
+                           view.voicemail.get(number), names.get(number, ""))
+    for pbx in pbxs.values():
+        out += _from_pbx(pbx)
     out += _route(view.scheme)
     out += _holder(view.ranges)
     out += _HEADERS_CONTEXT
     for carrier in view.carriers:
-        out += _deliver(view, carrier, trunks[carrier], phones)
+        out += _deliver(view, carrier, trunks[carrier], phones, pbxs)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -95,12 +106,36 @@ _INTRO = """\
 """
 
 
+_TAG = f" same => n,Set(__{CALL_TAG[1]}=${{PJSIP_HEADER(read,{CALL_TAG[0]})}})"
+
+
 def _from_carrier(carrier: str) -> list[str]:
     return [
         f"; Calls arriving on {carrier}'s trunk.",
         f"[from-carrier-{carrier}]",
         f"exten => {_ANY},1,Set(__CUTOVER_ORIGIN={carrier})",
+        _TAG,
         " same => n,Goto(cutover-route,${EXTEN},1)",
+        "",
+    ]
+
+
+def _from_pbx(pbx: PbxAddress) -> list[str]:
+    return [
+        f"; Calls from customer {pbx.customer}'s PBX on {pbx.carrier}'s hosted service "
+        f"({pbx.host}).",
+        "; The PBX presents one of its DDI numbers in From; the call presents what AstDB gives",
+        "; for it (as a phone's would). A number with no entry is refused (403).",
+        f"[from-{pbx.name}]",
+        f"exten => {_ANY},1,Set(__CUTOVER_ORIGIN={pbx.carrier})",
+        _TAG,
+        " same => n,Set(CUTOVER_DDI=${CALLERID(num)})",
+        f" same => n,Set(CUTOVER_CALLERID=${{DB({CALLERID_FAMILY}/${{CUTOVER_DDI}})}})",
+        ' same => n,GotoIf($["${CUTOVER_CALLERID}" = ""]?refused)',
+        " same => n,Set(CALLERID(num)=${CUTOVER_CALLERID})",
+        " same => n,Goto(cutover-route,${EXTEN},1)",
+        " same => n(refused),NoOp(cutover: ${CUTOVER_DDI} is no DDI of this PBX)",
+        " same => n,Hangup(21)  ; cause 21, call rejected: chan_pjsip answers 403",
         "",
     ]
 
@@ -115,6 +150,7 @@ def _from_phone(number: str, carrier: str, phone: PhoneAddress, box: str | None,
         "; P-Asserted-Identity; without an entry the phone presents its own number.",
         f"[from-phone-{phone.extension}]",
         f"exten => {_ANY},1,Set(__CUTOVER_ORIGIN={carrier})",
+        _TAG,
         f" same => n,Set(CUTOVER_CALLERID=${{DB({CALLERID_FAMILY}/{number})}})",
         f' same => n,Set(CALLERID(num)=${{IF($["${{CUTOVER_CALLERID}}" = ""]'
         f"?{number}:${{CUTOVER_CALLERID}})}})",
@@ -192,19 +228,31 @@ _HEADERS_CONTEXT = [
     "[cutover-headers]",
     *(f"exten => s,1,Set(PJSIP_HEADER(add,{h})=${{{v}}})" if i == 0 else
       f" same => n,Set(PJSIP_HEADER(add,{h})=${{{v}}})" for i, (h, v) in enumerate(HEADERS)),
-    " same => n,Return()",
+    f' same => n,GotoIf($["${{{CALL_TAG[1]}}}" = ""]?done)',
+    f" same => n,Set(PJSIP_HEADER(add,{CALL_TAG[0]})=${{{CALL_TAG[1]}}})",
+    " same => n(done),Return()",
     "",
 ]
 
 
 def _deliver(view: RoutingView, carrier: str, trunk: TrunkAddress,
-             phones: Mapping[str, PhoneAddress]) -> list[str]:
-    hosted = [n for n, c in view.hosted.items() if c == carrier]
+             phones: Mapping[str, PhoneAddress],
+             pbxs: Mapping[tuple[str, str], PbxAddress]) -> list[str]:
+    hosted = [n for n in view.phones if view.hosted[n] == carrier]
+    ddis = [n for n, site in view.pbx.items() if site[1] == carrier]
     lines = [f"; Calls {carrier} serves."]
     if hosted:
-        lines += [f"; {carrier}'s hosted service: a customer number rings its phone for "
+        lines += [f"; {carrier}'s hosted service: a customer's extension rings its phone for "
                   f"{RING_SECONDS} s,", "; then goes to its voicemail if it has a box."]
+    if ddis:
+        lines += ["; A customer's DDI number goes down the customer's PBX trunk, the number in "
+                  "the", "; Request-URI and To with its '+'."]
     lines.append(f"[cutover-deliver-{carrier}]")
+    for number in ddis:
+        pbx = pbxs[view.pbx[number]]
+        lines.append(f"exten => {number},1,Dial(PJSIP/{pbx.name}/sip:${{EXTEN}}@"
+                     f"{pbx.deliver_to},{TRUNK_SECONDS},{_PREDIAL})")
+        lines.append(" same => n,Hangup()")
     for number in hosted:
         lines.append(f"exten => {number},1,Dial(PJSIP/{phones[number].extension},"
                      f"{RING_SECONDS},{_PREDIAL})")

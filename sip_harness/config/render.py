@@ -18,9 +18,11 @@ from sip_harness.config.view import RoutingView, mailbox_pin
 from sip_harness.topology import (
     ASTERISK_HOST,
     SIP_PORT,
+    PbxAddress,
     PhoneAddress,
     TrunkAddress,
     carrier_addresses,
+    pbx_addresses,
     phone_addresses,
 )
 
@@ -52,13 +54,15 @@ def render(view: RoutingView, scenario: Scenario) -> dict[str, str]:
         raise HarnessError(f"routing view of {view.scenario!r} rendered with scenario "
                            f"{scenario.name!r}")
     trunks = carrier_addresses(view.carriers)
-    phones = phone_addresses(view.hosted)
+    phones = phone_addresses(view.phones)
+    pbxs = pbx_addresses(view.pbx.values())
     names = {n: c.name for c in scenario.customers for n in c.numbers}
     return {
         "pjsip.conf": _pjsip(view, _header(view, "pjsip.conf", _PJSIP_ABOUT), trunks, phones,
-                             names),
+                             pbxs, names),
         "extensions.conf": render_extensions(
-            view, _header(view, "extensions.conf", _EXTENSIONS_ABOUT), trunks, phones, names),
+            view, _header(view, "extensions.conf", _EXTENSIONS_ABOUT), trunks, phones, pbxs,
+            names),
         "voicemail.conf": _voicemail(view, _header(view, "voicemail.conf", _VOICEMAIL_ABOUT),
                                      names),
     }
@@ -69,8 +73,9 @@ def render(view: RoutingView, scenario: Scenario) -> dict[str, str]:
 _PJSIP_ABOUT = """\
 Asterisk plays the network. Each carrier is a trunk told apart by its own loopback address:
 a call from that address is the carrier's, and Asterisk delivers the carrier's calls there.
-Each customer number of a port order has a phone (an extension of the gaining carrier's
-hosted service) with an address of its own. Contacts are static (nothing needs to register)
+A customer's declared extensions and numbers with a mailbox have a phone (an extension of
+the gaining carrier's hosted service) with an address of its own; its other numbers (DDI)
+land on the customer's PBX trunk at that carrier. Contacts are static (nothing needs to register)
 and nothing authenticates: everything is on loopback, identified by source address."""
 
 _EXTENSIONS_ABOUT = """\
@@ -118,7 +123,8 @@ def _endpoint(name: str, context: str, extra: list[tuple[str, str]]) -> list[tup
 
 
 def _pjsip(view: RoutingView, header: str, trunks: dict[str, TrunkAddress],
-           phones: dict[str, PhoneAddress], names: dict[str, str]) -> str:
+           phones: dict[str, PhoneAddress], pbxs: dict[tuple[str, str], PbxAddress],
+           names: dict[str, str]) -> str:
     out = [header]
     out += _section(TRANSPORT, [("type", "transport"), ("protocol", "udp"),
                                 ("bind", f"{ASTERISK_HOST}:{SIP_PORT}")],
@@ -132,7 +138,16 @@ def _pjsip(view: RoutingView, header: str, trunks: dict[str, TrunkAddress],
                                   ("contact", f"sip:{trunk.host}:{trunk.port}")])
         out += _section(carrier, [("type", "identify"), ("endpoint", carrier),
                                   ("match", trunk.host)])
-    for number, carrier in view.hosted.items():
+    for pbx in pbxs.values():
+        count = sum(1 for site in view.pbx.values() if site == (pbx.customer, pbx.carrier))
+        out += _section(pbx.name, _endpoint(pbx.name, f"from-{pbx.name}", []),
+                        f"Customer {pbx.customer}'s PBX trunk on {pbx.carrier}'s hosted "
+                        f"service, at {pbx.host}: {count} DDI number(s).")
+        out += _section(pbx.name, [("type", "aor"), ("contact", f"sip:{pbx.deliver_to}")])
+        out += _section(pbx.name, [("type", "identify"), ("endpoint", pbx.name),
+                                   ("match", pbx.host)])
+    for number in view.phones:
+        carrier = view.hosted[number]
         phone = phones[number]
         box = view.voicemail.get(number)
         extra = [("mailboxes", f"{box}@{VOICEMAIL_CONTEXT}")] if box is not None else []

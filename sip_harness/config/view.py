@@ -22,12 +22,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sim.errors import HarnessError
+from sim.errors import BadInputError, HarnessError
 from sim.routing import RoutingCore, RoutingSnapshot
 from sim.scenario import PortOrder, Scenario
-from sip_harness.topology import PhoneAddress, phone_addresses
+from sip_harness.topology import PbxAddress, PhoneAddress, pbx_addresses, phone_addresses
 
-__all__ = ["RoutingView", "routing_view", "hosted_phones", "mailbox_pin"]
+__all__ = ["RoutingView", "routing_view", "hosted_phones", "hosted_pbxs", "mailbox_pin"]
 
 # Carrier ids and mailboxes become section, context and mailbox names in the config.
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
@@ -56,6 +56,10 @@ class RoutingView:
     callerid: dict[str, str]
     #: Hosted number -> its voicemail box (in the ``cutover`` voicemail context).
     voicemail: dict[str, str]
+    #: Hosted numbers with a phone of their own (declared extensions and mailbox numbers).
+    phones: tuple[str, ...]
+    #: Every other hosted number -> its PBX trunk's site: (customer id, hosting carrier).
+    pbx: dict[str, tuple[str, str]]
     #: Numbers a ``misconfigure`` fault left on the wrong carrier -> that carrier (already
     #: reflected in ``ported``); deliberately wrong config, for the harness to catch.
     misconfigured: dict[str, str]
@@ -73,6 +77,8 @@ def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
       not their range holder.
     - ``hosted``: each number of each port order -> the order's gaining carrier (the last order
       wins), whatever the order's state: the phone exists before and after the port.
+    - ``phones``: hosted numbers the customer declares as extensions or gives a mailbox; every
+      other hosted number lands on its customer's PBX trunk at the hosting carrier (``pbx``).
     - ``callerid``: a hosted number once its port is active (serving carrier == hosting
       carrier); before that the customer's temporary number if it has one; else the number.
     - A ``misconfigure`` fault on a port order (``number``, default the order's first number)
@@ -86,7 +92,9 @@ def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
     ------
     HarnessError
         The routing core's carriers are not the scenario's; a carrier id or mailbox cannot be
-        an Asterisk name; more hosted phones than loopback addresses.
+        an Asterisk name.
+    BadInputError
+        More phones or PBX trunks than loopback addresses (:data:`MAX_PHONES`).
     UnknownNumberError
         A scenario number is in no range of ``routing`` (a valid scenario never has one).
     """
@@ -110,7 +118,8 @@ def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
     for n in hosted:  # port orders' numbers are customers' numbers in a valid scenario
         if n not in serving_of:
             serving_of[n], holder_of[n] = serving(n), holder(n)
-    _check_phones(hosted)
+    phones, pbx = _premises(scenario, hosted)
+    _check_addresses(scenario, phones, pbx)
 
     misconfigured: dict[str, str] = {}
     for order in scenario.port_orders:
@@ -144,7 +153,7 @@ def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
         carriers=scenario.carrier_ids,
         ranges={r.prefix: r.holder for r in scenario.ranges},
         ported=ported, hosted=hosted, callerid=callerid, voicemail=voicemail,
-        misconfigured=misconfigured,
+        misconfigured=misconfigured, phones=phones, pbx=pbx,
     )
 
 
@@ -156,21 +165,51 @@ def _hosted(orders: tuple[PortOrder, ...]) -> dict[str, str]:
     return hosted
 
 
-def _check_phones(hosted: dict[str, str]) -> None:
+def _premises(scenario: Scenario, hosted: dict[str, str]
+              ) -> tuple[tuple[str, ...], dict[str, tuple[str, str]]]:
+    """Hosted numbers with a phone, and every other one -> its PBX trunk's site."""
+    customer_of = {n: o.customer for o in scenario.port_orders for n in o.numbers}
+    with_phone = {n for c in scenario.customers for n in c.phones}
+    phones = tuple(n for n in hosted if n in with_phone)
+    pbx = {n: (customer_of[n], carrier) for n, carrier in hosted.items() if n not in with_phone}
+    return phones, pbx
+
+
+def _check_addresses(scenario: Scenario, phones: tuple[str, ...],
+                     pbx: dict[str, tuple[str, str]]) -> None:
+    for customer, _ in dict.fromkeys(pbx.values()):
+        if not _NAME.match(customer):
+            raise HarnessError(f"customer id {customer!r} cannot name an Asterisk endpoint "
+                               "(letters, digits, '_', '.', '-')")
     try:
-        phone_addresses(hosted)
+        phone_addresses(phones)
+        pbx_addresses(pbx.values())
     except ValueError as exc:
-        raise HarnessError(f"too many customer phones: {exc}") from exc
+        raise BadInputError(f"{scenario.source}: too many customer phones or PBX trunks: "
+                            f"{exc}") from exc
 
 
 def hosted_phones(scenario: Scenario) -> dict[str, PhoneAddress]:
-    """Each port-order number's phone (extension and loopback address), in scenario order.
+    """Each phone (extension and loopback address) of a port-order number, in scenario order:
+    the numbers a customer declares as extensions or gives a mailbox.
 
     The same addresses ``render`` configures: agents playing the phones use this.
-
-    Raises ValueError beyond 254 phones.
+    Raises BadInputError beyond :data:`~sip_harness.topology.MAX_PHONES` phones.
     """
-    return phone_addresses(_hosted(scenario.port_orders))
+    hosted = _hosted(scenario.port_orders)
+    phones, pbx = _premises(scenario, hosted)
+    _check_addresses(scenario, phones, pbx)
+    return phone_addresses(phones)
+
+
+def hosted_pbxs(scenario: Scenario) -> tuple[dict[tuple[str, str], PbxAddress], dict[str, str]]:
+    """The PBX trunks of a scenario's port orders, keyed by (customer id, hosting carrier), and
+    each DDI number delivered to one -> that trunk's endpoint name. Same as ``render``'s."""
+    hosted = _hosted(scenario.port_orders)
+    phones, pbx = _premises(scenario, hosted)
+    _check_addresses(scenario, phones, pbx)
+    trunks = pbx_addresses(pbx.values())
+    return trunks, {n: trunks[site].name for n, site in pbx.items()}
 
 
 def mailbox_pin(box: str) -> str:

@@ -38,6 +38,7 @@ from sip_harness.config import mailbox_pin
 from sip_harness.config.dialplan import RING_SECONDS, VOICEMAIL_CONTEXT, VOICEMAIL_MAIN
 from sip_harness.topology import ASTERISK_HOST, SIP_PORT
 from sip_harness.verify.expectations import Expected, Where
+from sip_harness.verify.judge import inbound_verdict, outbound_verdict, sip_evidence
 
 __all__ = ["CheckResult", "CHECKS", "inbound", "outbound_callerid", "voicemail",
            "unallocated", "derived_checks"]
@@ -77,14 +78,7 @@ def _uri(number: str) -> str:
     return f"sip:{number}@{ASTERISK_HOST}:{SIP_PORT}"
 
 
-def _sip(arrival: dict[str, Any] | None, status: Any = None) -> dict[str, Any]:
-    if arrival is None:
-        return {"status": status}
-    headers = arrival.get("headers", {})
-    return {"r_uri": arrival["uri"], "from": headers.get("from"),
-            "pai": headers.get("p-asserted-identity"), "arrived_at": arrival["ua"],
-            "serving": headers.get("x-cutover-serving"), "path": headers.get("x-cutover-path"),
-            "status": status}
+_sip = sip_evidence
 
 
 def _place(fleet: Fleet, agent: Any, ua: str, number: str, caller: str | None,
@@ -115,25 +109,10 @@ def inbound(fleet: Fleet, exp: Expected, caller: str) -> tuple[CheckResult, Wher
     arrivals = agent.arrivals(from_user=caller, ua=exp.number) + fleet.trunk_arrivals(
         from_user=caller, user=exp.number)
     arrival = arrivals[0] if arrivals else None
-    expected = str(exp.where)
-    if arrival is None:
-        return CheckResult(exp.checkpoint, exp.number, "inbound", expected, "nowhere", False,
-                           f"{exp.number} at {exp.checkpoint}: expected {expected} "
-                           f"({exp.reason}); the call arrived nowhere (caller got "
-                           f"{state['status']} {state['reason']})", _sip(None, state["status"])
-                           ), None
-    at_phone = arrival["ua"] == exp.number
-    arrived = Where(exp.gaining if at_phone else arrival["ua"], at_phone)
-    observed = str(arrived)
-    problems = []
-    if arrived != exp.where:
-        problems.append(f"expected {expected} ({exp.reason}); the call arrived at {observed}")
-    if arrival["from_user"] != caller:
-        problems.append(f"the callee saw caller ID {arrival['from_user']!r}, not {caller}")
-    reason = (f"{exp.number} at {exp.checkpoint}: " + "; ".join(problems) if problems
-              else f"arrived at {observed}; caller ID {caller} seen")
-    return CheckResult(exp.checkpoint, exp.number, "inbound", expected, observed, not problems,
-                       reason, _sip(arrival, state["status"])), arrived
+    verdict, arrived = inbound_verdict(exp, caller, arrival,
+                                       f"{state['status']} {state['reason']}")
+    return CheckResult(exp.checkpoint, exp.number, "inbound", *verdict,
+                       _sip(arrival, state["status"])), arrived
 
 
 def outbound_callerid(fleet: Fleet, exp: Expected, destination: str, destination_carrier: str
@@ -145,29 +124,12 @@ def outbound_callerid(fleet: Fleet, exp: Expected, destination: str, destination
     agent = fleet.phone(exp.number)
     _, state = _place(fleet, agent, exp.number, destination, None)
     arrivals = fleet.trunk_arrivals(user=destination)
-    if not arrivals:
-        return CheckResult(exp.checkpoint, exp.number, "outbound_callerid", exp.presented,
-                           "nothing arrived", False,
-                           f"{exp.number} at {exp.checkpoint}: a call from its phone to "
-                           f"{destination} arrived nowhere (got {state['status']} "
-                           f"{state['reason']})", _sip(None, state["status"])), None
-    arrival = arrivals[0]
-    seen_from, seen_pai = arrival["from_user"], arrival["pai_user"]
-    problems = []
-    if seen_from != exp.presented:
-        problems.append(f"From presents {seen_from!r}")
-    if seen_pai != exp.presented:
-        problems.append(f"P-Asserted-Identity presents {seen_pai!r}")
-    if arrival["ua"] != destination_carrier:
-        problems.append(f"arrived at {arrival['ua']}, not {destination_carrier}")
-    why = ("the ported number: the port is active" if exp.presented == exp.number
-           else "the temporary number: the port is not active" if exp.presented != exp.number
-           else "")
-    reason = (f"{exp.number} at {exp.checkpoint}: expected {exp.presented} ({why}); "
-              + "; ".join(problems) if problems else f"From and PAI present {exp.presented}")
-    observed = seen_from if seen_from == seen_pai else f"From {seen_from}, PAI {seen_pai}"
-    return CheckResult(exp.checkpoint, exp.number, "outbound_callerid", exp.presented,
-                       observed, not problems, reason, _sip(arrival, state["status"])), seen_from
+    arrival = arrivals[0] if arrivals else None
+    verdict = outbound_verdict(exp, destination, destination_carrier, arrival,
+                               f"{state['status']} {state['reason']}")
+    return CheckResult(exp.checkpoint, exp.number, "outbound_callerid", *verdict,
+                       _sip(arrival, state["status"])), (arrival["from_user"] if arrival
+                                                         else None)
 
 
 def voicemail(fleet: Fleet, ami: AMIClient, exp: Expected, caller: str,

@@ -15,18 +15,23 @@ from typing import Any, NamedTuple
 from sim.errors import HarnessError, UnknownNumberError
 from sim.model import EventKind, Replay
 from sip_harness.config import routing_view
+from sip_harness.topology import pbx_endpoint
 
 __all__ = ["Where", "PrePort", "Expected", "Plan", "plan", "expectations"]
 
 
 class Where(NamedTuple):
-    """Where a call ended: a carrier's trunk, or the customer's phone at a carrier."""
+    """Where a call ended: a carrier's trunk, or the customer's premises at a carrier: its phone
+    (an extension), or its PBX trunk (``pbx``) for a DDI number."""
 
     carrier: str
     phone: bool
+    pbx: bool = False
 
     def __str__(self) -> str:
-        return f"{self.carrier} (customer's phone)" if self.phone else self.carrier
+        if not self.phone:
+            return self.carrier
+        return f"{self.carrier} (customer's {'PBX' if self.pbx else 'phone'})"
 
 
 class PrePort(NamedTuple):
@@ -35,10 +40,11 @@ class PrePort(NamedTuple):
     carrier: str
     phone: bool
     presented: str
+    pbx: bool = False
 
     @property
     def where(self) -> Where:
-        return Where(self.carrier, self.phone)
+        return Where(self.carrier, self.phone, self.pbx)
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,12 @@ class Expected:
     gaining: str
     ported: bool
     pre_port: PrePort | None = None  # the state before a rollback, if the port rolled back
+    pbx: str | None = None      # the customer's PBX trunk (endpoint) if the number is a DDI
 
     @property
     def where(self) -> Where:
         """Where an inbound call should end."""
-        return Where(self.carrier, self.phone)
+        return Where(self.carrier, self.phone, self.phone and self.pbx is not None)
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,7 @@ def expectations(replay: Replay, checkpoint: str, instant: datetime, origin: str
     temporary = {n: c.temporary_number for c in scenario.customers if c.temporary_number
                  for n in c.numbers}
     rolled_back = _rolled_back(replay.events(until=instant))
+    pbx_name = {n: pbx_endpoint(*site) for n, site in view.pbx.items()}
 
     def presented(carrier: str, number: str) -> str:
         return number if carrier == view.hosted[number] else temporary.get(number, number)
@@ -125,13 +133,14 @@ def expectations(replay: Replay, checkpoint: str, instant: datetime, origin: str
             pre_port = None
             if before is not None:
                 was = before.route(number, origin).carrier
-                pre_port = PrePort(was, was == hosting, presented(was, number))
+                pre_port = PrePort(was, was == hosting, presented(was, number),
+                                   was == hosting and number in view.pbx)
             out.append(Expected(
                 checkpoint=checkpoint, number=number, origin=origin, carrier=route.carrier,
                 phone=route.carrier == hosting, reason=route.reason,
                 presented=presented(route.carrier, number), mailbox=view.voicemail.get(number),
                 losing=order.losing, gaining=order.gaining, ported=route.ported,
-                pre_port=pre_port))
+                pre_port=pre_port, pbx=pbx_name.get(number)))
     return out
 
 

@@ -31,10 +31,13 @@ from typing import Any, TypeVar
 from sim.errors import AMIError, HarnessError, HarnessTimeout
 from sim.model import Replay
 from sip_harness.agents.fleet import Fleet
+from sip_harness.agents.recorder import TrunkRecorder
 from sip_harness.ami import AMIClient
 from sip_harness.config import VOICEMAIL_CONTEXT, hosted_phones
+from sip_harness.config.view import hosted_pbxs
 from sip_harness.topology import carrier_addresses
 from sip_harness.verify import checks
+from sip_harness.verify.bulk import BulkEngine
 from sip_harness.verify.checks import CheckResult
 from sip_harness.verify.expectations import Expected, Plan, expectations, plan
 
@@ -42,6 +45,8 @@ __all__ = ["run_suite", "DEFAULT_CONCURRENCY"]
 
 #: Numbers checked at once (each holds up to two calls): 24 numbers, up to 48 calls in flight.
 DEFAULT_CONCURRENCY = 24
+#: DDI numbers per SIPp run: their results are handed on when a batch is done.
+BULK_BATCH = 2000
 _T = TypeVar("_T")
 OnResult = Callable[[CheckResult], None]
 
@@ -51,20 +56,36 @@ def run_suite(replay: Replay, checkpoints: Sequence[tuple[str, datetime]], *,
               concurrency: int = DEFAULT_CONCURRENCY,
               fleet: Fleet | None = None, progress: Callable[[str], None] | None = None,
               stats: dict[str, Any] | None = None,
-              on_result: OnResult | None = None) -> list[CheckResult]:
+              on_result: OnResult | None = None,
+              bulk: BulkEngine | None = None) -> list[CheckResult]:
     """Run every check at each ``(name, instant)``; return the results, checkpoint by checkpoint.
 
     ``apply(name, instant)`` moves Asterisk there; ``ami()`` opens an AMI session. ``stats``, if
     given, receives the calls placed and the most in flight at once. ``on_result`` receives
     each result as soon as its number's checks are done (in the order they complete).
+    Numbers with a phone are checked by pjsua2 agents (``fleet``), DDI numbers on a PBX trunk
+    by SIPp (``bulk``, see :mod:`sip_harness.verify.bulk`); both are made here unless given.
     Raises HarnessError when Asterisk stops answering or the agents cannot start.
     """
     scenario = replay.scenario
     the_plan = plan(replay)
     carriers = carrier_addresses(scenario.carrier_ids)
     own = fleet is None
+    recorder: TrunkRecorder | None = None
     if fleet is None:
-        fleet = Fleet(carriers, hosted_phones(scenario), carriers[the_plan.origin].host)
+        pbxs, _ = hosted_pbxs(scenario)
+        recorder = TrunkRecorder({
+            **{c: (a.host, a.port) for c, a in carriers.items()},
+            **{p.name: (p.host, p.port) for p in pbxs.values()}})
+        try:
+            fleet = Fleet(carriers, hosted_phones(scenario), carriers[the_plan.origin].host,
+                          trunks=recorder)
+        except BaseException:
+            recorder.close()
+            raise
+        if bulk is None:
+            bulk = BulkEngine(recorder, the_plan.origin, carriers[the_plan.origin].host,
+                              {p.name: p.host for p in pbxs.values()})
     results: list[CheckResult] = []
     serial = itertools.count(int(time.time()) % 500 * 10)
     try:
@@ -76,21 +97,28 @@ def run_suite(replay: Replay, checkpoints: Sequence[tuple[str, datetime]], *,
                 fleet.resume()
                 expected = expectations(replay, name, instant, the_plan.origin)
                 results += _checkpoint(fleet, session, the_plan, expected, name, serial,
-                                       concurrency, lost, on_result or (lambda r: None))
+                                       concurrency, lost, on_result or (lambda r: None), bulk)
                 if progress:
                     progress(f"{name}: {sum(r.passed is False for r in results)} failed so far")
         if stats is not None:
             stats.update(calls=fleet.calls, max_in_flight=fleet.max_in_flight,
                          processes=fleet.processes)
+            if bulk is not None and bulk.calls:
+                stats["bulk"] = bulk.figures()
+                stats["calls"] += bulk.calls
+                stats["max_in_flight"] += bulk.max_in_flight
     finally:
         if own:
             fleet.close()
+        if recorder is not None:
+            recorder.close()
     return results
 
 
 def _checkpoint(fleet: Fleet, ami: AMIClient, the_plan: Plan, expected: list[Expected],
                 name: str, serial: Iterator[int], concurrency: int,
-                lost: threading.Event, on_result: OnResult) -> list[CheckResult]:
+                lost: threading.Event, on_result: OnResult, bulk: BulkEngine | None = None
+                ) -> list[CheckResult]:
     lock = threading.Lock()
 
     def external() -> str:
@@ -138,20 +166,46 @@ def _checkpoint(fleet: Fleet, ami: AMIClient, the_plan: Plan, expected: list[Exp
                 r.reason = f"{exp.number} at {name}: the inbound call failed twice ({failed})"
         return [inbound, outbound, mail, *derived]  # type: ignore[list-item]
 
+    phones = [e for e in expected if e.pbx is None]
+    ddi = [e for e in expected if e.pbx is not None]
+    if ddi and bulk is None:
+        raise HarnessError(f"{len(ddi)} DDI numbers to check at {name} and no bulk engine")
+    handing = threading.Lock()
+
+    def hand(results: list[CheckResult]) -> None:
+        with handing:
+            for result in results:
+                on_result(result)
+
+    def in_bulk() -> list[CheckResult]:
+        """The DDI numbers through SIPp, a batch at a time (results handed on per batch)."""
+        assert bulk is not None
+        out: list[CheckResult] = []
+        for start in range(0, len(ddi), BULK_BATCH):
+            batch = bulk.check(ddi[start:start + BULK_BATCH], name, external)
+            hand(batch)
+            out += batch
+        return out
+
     done: dict[int, list[CheckResult]] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(expected))))
+    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(phones))) + 1)
     futures: dict[Future[list[CheckResult]], int] = {}
     try:
-        futures = {pool.submit(one, exp): i for i, exp in enumerate(expected)}
+        if ddi:
+            futures[pool.submit(in_bulk)] = len(phones)
+        futures.update({pool.submit(one, exp): i for i, exp in enumerate(phones)})
         for future in as_completed(futures):
             done[futures[future]] = future.result()
-            for result in done[futures[future]]:
-                on_result(result)
+            if futures[future] != len(phones):
+                hand(done[futures[future]])
         if lost.is_set():
             raise HarnessError(f"Asterisk stopped answering during checkpoint {name}")
-        last, _ = twice(lambda: checks.unallocated(fleet, name, the_plan.unallocated,
-                                                   external()),
-                        the_plan.unallocated, "unallocated", "404")
+        if phones or bulk is None:
+            last, _ = twice(lambda: checks.unallocated(fleet, name, the_plan.unallocated,
+                                                       external()),
+                            the_plan.unallocated, "unallocated", "404")
+        else:
+            last = bulk.unallocated(name, the_plan.unallocated, external())
         assert isinstance(last, CheckResult)
         on_result(last)
     except BaseException as exc:  # Ctrl-C, Asterisk gone: stop every call and wait at once

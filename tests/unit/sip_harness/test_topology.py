@@ -9,8 +9,10 @@ import pytest
 from sip_harness.topology import (
     AMI_PORT,
     ASTERISK_HOST,
+    MAX_PHONES,
     SIP_PORT,
     carrier_addresses,
+    pbx_addresses,
     phone_addresses,
 )
 
@@ -37,7 +39,7 @@ def test_phones_are_apart_from_carriers_and_asterisk() -> None:
     assert all(ipaddress.ip_address(h).is_loopback for h in hosts)
     phone = phones["+441632960001"]
     assert phone.extension == "441632960001"  # the digits without the plus
-    assert phone.contact == f"sip:441632960001@127.0.2.1:{SIP_PORT}"
+    assert phone.contact == f"sip:441632960001@127.2.0.1:{SIP_PORT}"
 
 
 def test_asterisk_listens_on_loopback() -> None:
@@ -45,11 +47,25 @@ def test_asterisk_listens_on_loopback() -> None:
     assert SIP_PORT != AMI_PORT
 
 
-@pytest.mark.parametrize(("make", "what"), [
-    (carrier_addresses, "carriers fit on 127.0.1.0/24"),
-    (phone_addresses, "phones fit on 127.0.2.0/24"),
-])
-def test_at_most_254_per_network(make, what: str) -> None:  # type: ignore[no-untyped-def]
-    assert len(make([f"+4416329{i:05d}" for i in range(254)])) == 254
-    with pytest.raises(ValueError, match=f"at most 254 {what}, got 255"):
-        make([f"+4416329{i:05d}" for i in range(255)])
+def test_carriers_fit_on_one_network_of_254() -> None:
+    assert len(carrier_addresses([f"c{i}" for i in range(254)])) == 254
+    with pytest.raises(ValueError, match="at most 254 carriers fit on 127.0.1.0/24, got 255"):
+        carrier_addresses([f"c{i}" for i in range(255)])
+
+
+def test_a_hundred_thousand_phones_get_distinct_loopback_addresses_apart_from_the_rest() -> None:
+    phones = phone_addresses(f"+4416329{i:05d}" for i in range(100_000))
+    hosts = [p.host for p in phones.values()]
+    assert len(set(hosts)) == 100_000
+    assert hosts[:2] == ["127.2.0.1", "127.2.0.2"] and hosts[254] == "127.2.1.1"
+    octets = {tuple(int(x) for x in h.split(".")) for h in hosts}
+    assert all(a == 127 and 2 <= b <= 9 and 1 <= d <= 254 for a, b, _, d in octets)
+    pbx = pbx_addresses((f"cust{i}", "callagenix") for i in range(300))
+    assert not {p.host for p in pbx.values()} & set(hosts)
+    assert pbx[("cust0", "callagenix")].name == "pbx-cust0-callagenix"
+    assert pbx[("cust299", "callagenix")].deliver_to == f"127.1.1.46:{SIP_PORT}"
+
+
+def test_beyond_the_phone_networks_is_refused() -> None:
+    with pytest.raises(ValueError, match=f"at most {MAX_PHONES:,} phones"):
+        phone_addresses(f"+44{i}" for i in range(MAX_PHONES + 1))

@@ -81,10 +81,23 @@ def test_valid_routing_numbers_are_kept_as_written(rn: str) -> None:
      "carriers[1].routing_number (line 7): routing number +44D001 is already carriers[0]'s"),
     (lambda d: d["carriers"][0].update(routing_number="+44D002"),  # callagenix's default
      "carriers[1].routing_number (line 7): routing number +44D002 (the default) is already"),
+    # an extension that is not the customer's, and one that is no number
+    (lambda d: d["customers"][0].update(extensions=["01632 960009"]),
+     "customers[0].extensions (line"),
+    (lambda d: d["customers"][0].update(extensions=["not a number"]),
+     "customers[0].extensions[0]"),
 ])
 def test_bad_scenarios_name_the_path(change, expected: str) -> None:
     messages = errors_of(mutate(change))
     assert any(expected in m for m in messages), messages
+
+
+def test_extensions_and_mailbox_numbers_have_phones() -> None:
+    s = load(mutate(lambda d: d["customers"][0].update(extensions=[
+        d["customers"][0]["numbers"][-1]])))
+    customer = s.customers[0]
+    assert customer.extensions == (customer.numbers[-1],)
+    assert customer.phones == {customer.numbers[-1], *(m.number for m in customer.voicemail)}
 
 
 def test_every_error_is_reported_at_once() -> None:

@@ -11,6 +11,7 @@ from sim.errors import HarnessError
 from sim.model import simulate
 from sim.routing import RoutingCore
 from sip_harness.config import astdb_entries, hosted_phones, mailbox_pin, routing_view
+from sip_harness.config.view import hosted_pbxs
 
 from .configs import AFTER, BEFORE, UK, scenario, uk_with, view, view_of
 
@@ -101,8 +102,21 @@ def test_a_snapshot_is_the_input_and_a_core_is_read_through_its_snapshot() -> No
     assert routing_view(s, core.snapshot, at=AFTER) == view(UK, "after_cutover")
 
 
-def test_hosted_phones_are_the_port_orders_numbers_in_scenario_order() -> None:
-    s = scenario(UK)
-    phones = hosted_phones(s)
-    assert list(phones) == list(dict.fromkeys(n for o in s.port_orders for n in o.numbers))
-    assert list(phones) == list(view(UK, "before").hosted)
+def test_phones_are_the_declared_extensions_and_mailboxes_the_rest_lands_on_the_pbx() -> None:
+    s = scenario(UK)  # one mailbox on +441632960001, no extensions declared
+    assert list(hosted_phones(s)) == ["+441632960001"]
+    before = view(UK, "before")
+    assert before.phones == ("+441632960001",)
+    assert before.pbx == {"+441632960002": ("acme", "callagenix"),
+                          "+441632960003": ("acme", "callagenix")}
+    trunks, endpoint = hosted_pbxs(s)
+    assert list(trunks) == [("acme", "callagenix")]
+    assert endpoint == {"+441632960002": "pbx-acme-callagenix",
+                        "+441632960003": "pbx-acme-callagenix"}
+
+
+def test_declared_extensions_get_phones_too() -> None:
+    s = uk_with("    authorised_signers: [Jane Holt]\n",
+                "    authorised_signers: [Jane Holt]\n    extensions: [\"01632 960003\"]\n")
+    assert list(hosted_phones(s)) == ["+441632960001", "+441632960003"]
+    assert list(hosted_pbxs(s)[1]) == ["+441632960002"]

@@ -38,7 +38,8 @@ BEFORE = dataclasses.replace(EXP, checkpoint="before", carrier="bt", phone=False
 
 
 def arrival(ua: str, user: str, from_user: str, pai_user: str | None = None) -> dict[str, Any]:
-    headers = {"from": f"<sip:{from_user}@127.0.0.1>", "x-cutover-serving": ua}
+    headers = {"from": f"<sip:{from_user}@127.0.0.1>", "to": f"<sip:{user}@127.0.0.1:5070>",
+               "x-cutover-serving": ua}
     return Arrival(ua=ua, uri=f"sip:{user}@127.0.0.1:5070", user=user, from_user=from_user,
                    pai_user=pai_user, source="127.0.0.1:5060", headers=headers).as_dict()
 

@@ -38,14 +38,19 @@ ORIGIN = "vodafone"               # the UK scenarios' traffic origin: the extern
 
 
 def _without_voicemail(name: str) -> Scenario:
-    """A bundled scenario with its voicemail boxes taken out (the voicemail check is n/a)."""
+    """A bundled scenario with its voicemail boxes taken out (the voicemail check is n/a) and
+    every number of the customer declared an extension (a phone each, checked by pjsua2)."""
     text = (SCENARIOS / f"{name}.yaml").read_text()
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip() == "voicemail:")
     end = start + 1
     while lines[end].lstrip().startswith("- {box:"):
         end += 1
-    return scenario_from_text("\n".join(lines[:start] + lines[end:]), origin=name)
+    numbers = next(line for line in reversed(lines[:start]) if line.strip().startswith(
+        "numbers:"))
+    extensions = numbers.replace("numbers:", "extensions:", 1)
+    return scenario_from_text("\n".join(lines[:start] + [extensions] + lines[end:]),
+                              origin=name)
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +198,8 @@ class FakeAsterisk:
 def _arrival(ua: str, user: str, from_user: str, pai_user: str | None = None) -> dict[str, Any]:
     return Arrival(ua=ua, uri=f"sip:{user}@127.0.0.1:5070", user=user, from_user=from_user,
                    pai_user=pai_user, source="127.0.0.1:5060",
-                   headers={"from": f"<sip:{from_user}@127.0.0.1>"}).as_dict()
+                   headers={"from": f"<sip:{from_user}@127.0.0.1>",
+                            "to": f"<sip:{user}@127.0.0.1:5070>"}).as_dict()
 
 
 @pytest.fixture
