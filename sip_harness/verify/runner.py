@@ -188,7 +188,7 @@ def _checkpoint(fleet: Fleet, ami: AMIClient, the_plan: Plan, expected: list[Exp
         return out
 
     done: dict[int, list[CheckResult]] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(phones))) + 1)
+    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(phones))) + bool(ddi))
     futures: dict[Future[list[CheckResult]], int] = {}
     try:
         if ddi:
