@@ -8,6 +8,13 @@ holds the number, ``400`` when the request is malformed. OPTIONS gets 200 (healt
 carries ``X-Cutover-Version``, the version of the one snapshot it was computed from, and a
 ``Warning`` with the routing core's explanation. Nothing is kept per call.
 
+As a stateless UAS (RFC 3261 8.2, 8.2.7, 18.2): 505 for another SIP version, 501 for an unknown
+method and 405 for a known one it does not serve (with Allow), 416 for a Request-URI scheme
+other than sip, sips and tel, 420 with Unsupported for any Require, 415 for an INVITE body of
+a type it cannot take; the To tag is a keyed hash of the request (Call-ID, From, CSeq, top
+Via), so a retransmission gets the same tag; ``received`` is added to the top Via when the
+packet came from another host than the Via names.
+
 The routing part of each answer (status, Contact, Warning) is cached per queried number for
 the snapshot version it was computed at: an apply announced through :meth:`QueryService.forget`
 evicts the numbers it changed and moves the cache to the new version; any other version change
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 __all__ = ["QueryService", "VERSION_HEADER"]
 
-import itertools
+import hashlib
 import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -27,20 +34,31 @@ from typing import NamedTuple
 
 from sim.errors import BadInputError, NumberFormatError, UnknownNumberError
 from sim.routing import PortChange, RoutingCore, RoutingSnapshot, to_int
+from sip_harness.sip_fields import split_list
 from sip_harness.sip_message import (
+    KNOWN_METHODS,
+    REASONS,
     Everyday,
     MalformedRequest,
+    Request,
     echo_headers,
     error_response,
     parse_everyday,
     parse_request,
     request_number,
     response,
+    transaction_key,
 )
 
 VERSION_HEADER = "X-Cutover-Version"
 _ALLOW = "Allow: INVITE, ACK, CANCEL, OPTIONS"
 _SCHEMES = ("sip", "sips", "tel")
+_SERVED = ("INVITE", "CANCEL", "OPTIONS")
+# Body types an INVITE may carry (ignored: a redirect needs none of them); another is refused
+# with 415 unless its Content-Disposition says handling=optional (RFC 3261 8.2.3).
+_BODIES = ("application/sdp", "multipart/mixed", "multipart/alternative", "application/isup",
+           "application/qsig")
+_ACCEPT = "Accept: " + ", ".join(_BODIES)
 _CACHE_MAX = 1 << 18  # cached answers (numbers) before the cache starts afresh
 
 
@@ -58,7 +76,7 @@ class QueryService:
     """Answers one datagram at a time from the routing core's current snapshot."""
 
     def __init__(self, core: RoutingCore, routing_numbers: Mapping[str, str], *,
-                 agent: str = "cutover") -> None:
+                 agent: str = "cutover", tag_key: bytes | None = None) -> None:
         missing = sorted(set(core.carrier_ids) - set(routing_numbers))
         if missing:
             raise BadInputError(f"no routing number for carrier(s) {', '.join(missing)}")
@@ -68,8 +86,9 @@ class QueryService:
         self.answered: Counter[int] = Counter()
         self.dropped = 0
         self.crashed = 0  # answers that raised: never expected, counted, never fatal
-        self._tag = secrets.token_hex(4)
-        self._serial = itertools.count(1)
+        # Processes sharing a port share the key, so a retransmission gets the same To tag
+        # whichever of them reads it.
+        self._tag_key = secrets.token_bytes(16) if tag_key is None else tag_key
         # '+digits' (or a URI naming no number) -> its answer at version
         # self._cached_version; see the module docstring.
         self._cache: dict[str, _Routed] = {}
@@ -93,8 +112,9 @@ class QueryService:
                     pass
         self._cached_version = version
 
-    def _to_tag(self) -> str:
-        return f"{self._tag}{next(self._serial):x}"
+    def _to_tag(self, key: bytes) -> str:
+        """The To tag for the request whose :func:`transaction_key` is ``key``."""
+        return hashlib.blake2b(key, key=self._tag_key, digest_size=6).hexdigest()
 
     def answer(self, data: bytes, source: tuple[str, int] | None = None) -> bytes | None:
         """The response to datagram ``data`` from ``source``, or None to drop it.
@@ -113,34 +133,57 @@ class QueryService:
             return None
         everyday = parse_everyday(data)
         if everyday is not None and everyday.method == b"INVITE":
-            return self._answer_everyday(everyday)
+            return self._answer_everyday(everyday, source)
+        snap = self._snapshot()  # the one read of the current snapshot: all below uses it
+        version = f"{VERSION_HEADER}: {snap.version}"
         try:
             req = parse_request(data)
         except MalformedRequest as exc:
-            reply = error_response(exc, to_tag=self._to_tag(), source=source)
+            reply = error_response(exc, to_tag=self._to_tag(transaction_key(exc.headers)),
+                                   source=source, extra=(version,))
             if reply is None:
                 self.dropped += 1
             else:
-                self.answered[400] += 1
+                self.answered[exc.status] += 1
             return reply
-        snap = self._snapshot()  # the one read of the current snapshot: all below uses it
-        version = f"{VERSION_HEADER}: {snap.version}"
-        method = req.method
-        if method == "INVITE":
+        if req.method == "ACK":
+            self.dropped += 1
+            return None
+        status, extra = self._status(req)
+        if status == 302:
             number = request_number(req.uri)
             routed = self._cache.get(number or req.uri) or self._route(snap, req.uri, number)
-            status, reason, lines = routed.status, routed.reason, routed.lines
-            extra = [*lines, version]
-        elif method == "OPTIONS":
-            status, reason, extra = 200, "OK", [_ALLOW, version]
-        elif method == "CANCEL":  # every INVITE was answered at once: nothing left to cancel
-            status, reason, extra = 200, "OK", [version]
-        else:
-            status, reason, extra = 405, "Method Not Allowed", [_ALLOW, version]
+            status, extra = routed.status, list(routed.lines)
         self.answered[status] += 1
-        return response(req, status, reason, to_tag=self._to_tag(), extra=extra, source=source)
+        return response(req, status, REASONS[status],
+                        to_tag=self._to_tag(transaction_key(req.headers)),
+                        extra=[*extra, version], source=source)
 
-    def _answer_everyday(self, request: Everyday) -> bytes:
+    def _status(self, req: Request) -> tuple[int, list[str]]:
+        """RFC 3261 8.2's checks in its order: the status and header lines of the answer, or
+        302 for an INVITE to route."""
+        method = req.method
+        if method not in KNOWN_METHODS:
+            return 501, [_ALLOW]
+        if method not in _SERVED:
+            return 405, [_ALLOW]
+        if method == "CANCEL":  # every INVITE was answered at once: nothing left to cancel
+            return 200, []
+        if req.uri.partition(":")[0].lower() not in _SCHEMES:
+            return 416, [self._warning("only sip, sips and tel")]
+        required = [t.strip(" \t") for v in req.headers.get("require", ()) for t in
+                    split_list(v) if t.strip(" \t")]
+        if required:
+            return 420, [f"Unsupported: {', '.join(required)}"]
+        if method == "OPTIONS":
+            return 200, [_ALLOW, _ACCEPT]
+        kind = (req.header("content-type") or "").partition(";")[0].strip(" \t").lower()
+        disposition = (req.header("content-disposition") or "").replace(" ", "").lower()
+        if req.body and kind not in _BODIES and "handling=optional" not in disposition:
+            return 415, [_ACCEPT]
+        return 302, []
+
+    def _answer_everyday(self, request: Everyday, source: tuple[str, int] | None) -> bytes:
         """:meth:`_answer` for an INVITE :func:`parse_everyday` read: the same bytes, built
         from the raw header values and the cached answer's wire form."""
         snap = self._snapshot()
@@ -157,7 +200,11 @@ class QueryService:
         uri, number = known
         routed = self._cache.get(number or uri) or self._route(snap, uri, number)
         self.answered[routed.status] += 1
-        return b"".join((routed.status_line, echo_headers(request, self._to_tag().encode()),
+        received = None
+        if source is not None and request.host.decode() != source[0]:
+            received = source[0].encode()
+        tag = self._to_tag(request.key).encode()
+        return b"".join((routed.status_line, echo_headers(request, tag, received),
                          routed.wire, self._version_line, b"Content-Length: 0\r\n\r\n"))
 
     def _snapshot(self) -> RoutingSnapshot:

@@ -39,11 +39,16 @@ FeedLine = str | None
 
 @dataclass
 class FeedInterpreter:
-    """Reads feed records (dicts) into port changes; remembers each port's carriers."""
+    """Reads feed records (dicts) into port changes; remembers each port's carriers.
+
+    ``clock`` gives the instant (epoch seconds) a change is applied at, as its explanation
+    will say: the simulated instant being served, not the wall clock's.
+    """
 
     core: RoutingCore
     rejected: int = 0
     last_rejection: str = ""
+    clock: Callable[[], float] = time.time
 
     def __post_init__(self) -> None:
         self._ports: dict[str, tuple[str, str]] = {}  # port id -> (losing, gaining)
@@ -68,7 +73,7 @@ class FeedInterpreter:
             return []
 
     def _read(self, record: dict[str, Any]) -> list[PortChange]:
-        now = time.time()
+        now = self.clock()
         known = self.core.carrier_ids
         if "event" not in record:
             carrier = record["carrier"]

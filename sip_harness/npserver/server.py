@@ -182,9 +182,10 @@ class _Publisher:
     """Applies feed changes to the core, one snapshot per feed line, timing each apply."""
 
     def __init__(self, core: RoutingCore, report: ServeReport,
-                 service: QueryService | None = None) -> None:
+                 service: QueryService | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.core, self.report, self.service = core, report, service
-        self.interpreter = FeedInterpreter(core)
+        self.interpreter = FeedInterpreter(core, clock=clock)
         self.queue: asyncio.Queue[FeedLine] = asyncio.Queue()
 
     def publish(self, changes: Sequence[PortChange]) -> None:
@@ -222,11 +223,13 @@ class _Publisher:
 def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str, port: int,
           feed: str | None = None, follower: ModelFollower | None = None,
           duration: float | None = None,
-          ready: Callable[[QueryServer], None] | None = None) -> ServeReport:
+          ready: Callable[[QueryServer], None] | None = None,
+          clock: Callable[[], float] = time.time) -> ServeReport:
     """Answer queries on ``host:port`` until ``duration`` seconds pass, or SIGINT/SIGTERM.
 
     ``feed`` (a path of JSON lines, '-' for stdin) and ``follower`` (a model played on in
-    time) publish changes while serving. ``ready`` is called once the socket is bound.
+    time) publish changes while serving; ``clock`` is the instant a feed's change is said to
+    be applied at. ``ready`` is called once the socket is bound.
 
     Raises
     ------
@@ -244,7 +247,7 @@ def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str, p
     gc.freeze()
     cpu = time.process_time()
     try:
-        asyncio.run(_serve(server, report, feed, follower, duration, ready))
+        asyncio.run(_serve(server, report, feed, follower, duration, ready, clock))
     finally:
         report.cpu_seconds = time.process_time() - cpu
         gc.unfreeze()
@@ -257,7 +260,8 @@ def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str, p
 
 async def _serve(server: QueryServer, report: ServeReport, feed: str | None,
                  follower: ModelFollower | None, duration: float | None,
-                 ready: Callable[[QueryServer], None] | None) -> None:
+                 ready: Callable[[QueryServer], None] | None,
+                 clock: Callable[[], float]) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     handled = []
@@ -269,7 +273,7 @@ async def _serve(server: QueryServer, report: ServeReport, feed: str | None,
             pass
     started = time.monotonic()
     tasks: list[asyncio.Task[None]] = []
-    publisher = _Publisher(server.service.core, report, server.service)
+    publisher = _Publisher(server.service.core, report, server.service, clock)
     try:
         if feed is not None:
             read_lines(feed, loop, publisher.queue.put_nowait)
@@ -306,11 +310,14 @@ def serve_scenario(scenario: Scenario, *, host: str, port: int, at: datetime | N
     from sim.model import CutoverModel
 
     model = CutoverModel(scenario, seed=seed)
-    model.run(until=at or scenario.start)
+    instant = at or scenario.start
+    model.run(until=instant)
     core = model.routing
     follower = ModelFollower(model, speed=speed) if follow == "scenario" else None
     feed = None if follow in (None, "scenario") else follow
     rns = {c.id: c.routing_number for c in scenario.carriers}
     on_ready = None if ready is None else (lambda server: ready(server, core))
+    # A feed's change happens at the simulated instant served (the wall clock is another day).
+    served = instant.timestamp()
     return serve(core, rns, host=host, port=port, feed=feed, follower=follower,
-                 duration=duration, ready=on_ready)
+                 duration=duration, ready=on_ready, clock=lambda: served)

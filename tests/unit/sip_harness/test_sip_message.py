@@ -18,6 +18,7 @@ from sip_harness.sip_message import (
     read_message,
     request_number,
     response,
+    transaction_key,
 )
 
 HEADERS = ("Via: SIP/2.0/UDP 127.0.0.1:5090;branch=z9hG4bK-1\r\n"
@@ -71,8 +72,9 @@ def test_body_is_cut_to_content_length() -> None:
     (invite()[:-2], "no empty line"),
     # not UTF-8
     (invite().replace(b"c1", b"\xff\xfe"), "not UTF-8"),
-    # request line: wrong version, extra space, lower-case junk method token
-    (invite(line="INVITE sip:+44@h SIP/3.0"), "request line"),
+    # request line: another version (505), extra space, junk in the method token
+    (invite(line="INVITE sip:+44@h SIP/3.0"), "SIP version 3.0 is not supported"),
+    (invite(line="INVITE sip:+44@h SIP/x"), "request line"),
     (invite(line="INVITE  sip:+44@h SIP/2.0"), "request line"),
     (invite(line="IN{VITE sip:+44@h SIP/2.0"), "request line"),
     # a Request-URI without a scheme, or with angle brackets
@@ -85,8 +87,17 @@ def test_body_is_cut_to_content_length() -> None:
     (invite(HEADERS.replace("Call-ID: c1\r\n", "")), "no Call-ID"),
     (invite(HEADERS.replace("CSeq: 1 INVITE\r\n", "")), "no CSeq"),
     (invite(HEADERS.split("\r\n", 1)[1]), "no Via"),
-    # a Via that is not SIP/2.0/transport
+    # a Via that is not SIP/2.0/transport, or with an empty parameter
     (invite(HEADERS.replace("SIP/2.0/UDP", "HTTP/1.1")), "not a Via"),
+    (invite(HEADERS.replace("SIP/2.0/UDP", "SIP/3.0/UDP")), "a Via of SIP/3.0"),
+    (invite(HEADERS.replace(";branch", ";;branch")), "not a Via"),
+    # From or To not an address: an unbalanced quote, spaces inside the brackets
+    (invite(HEADERS.replace("To: <", 'To: "Bob <')), "To is not an address"),
+    (invite(HEADERS.replace("From: <sip:q@127.0.0.1>", "From: < sip:q@h >")), "From is not"),
+    # a CSeq of 2**31 or more (RFC 3261 8.1.1.5)
+    (invite(HEADERS.replace("1 INVITE", "2147483648 INVITE")), "not below 2"),
+    # headers in a SIP Request-URI
+    (invite(line="INVITE sip:+44@h?Route=x SIP/2.0"), "with headers"),
     # repeated single headers
     (invite(HEADERS + "Call-ID: c2\r\n"), "call-id is given 2 times"),
     # CSeq not number+method, or another method
@@ -108,7 +119,9 @@ def test_malformed_requests(data: bytes, why: str) -> None:
     ("sip:+441632960001;npdi@h;user=phone", "+441632960001"),   # user parameters dropped
     ("SIPS:+15555550100@h", "+15555550100"),                     # scheme in any case
     ("tel:+44-1632-(960)001", "+441632960001"),                  # visual separators
-    ("tel:+441632960001;rn=D002;npdi", "+441632960001"),        # tel parameters dropped
+    ("tel:+441632960001;npdi;rn=+44D002", "+441632960001"),     # tel parameters dropped
+    ("sip:%2B441632960001@h", "+441632960001"),                 # an escaped '+'
+    ("sip:%2b44%31632960001@h", "+441632960001"),               # escapes in any case
     ("sip:441632960001@h", None),                                # no '+': not global
     ("sip:alice@h", None),                                       # not a number
     ("sip:h", None),                                             # no user part at all
@@ -137,17 +150,23 @@ def test_response_keeps_an_existing_to_tag() -> None:
     assert b";tag=x\r\n" in response(req, 200, "OK", to_tag="t1")
 
 
-def test_error_response_needs_the_dialog_headers() -> None:
-    try:
+def test_error_response_echoes_what_it_can_and_needs_a_via() -> None:
+    with pytest.raises(MalformedRequest) as bye:
         parse_request(invite(HEADERS.replace("1 INVITE", "1 BYE")))
-    except MalformedRequest as exc:
-        reply = error_response(exc, to_tag="t")
-        assert reply is not None and reply.startswith(b"SIP/2.0 400 Bad Request\r\n")
-        assert b'Warning: 399 cutover "CSeq method BYE is not INVITE"' in reply
-    try:
+    reply = error_response(bye.value, to_tag="t", extra=("X-V: 3",))
+    assert reply is not None and reply.startswith(b"SIP/2.0 400 Bad Request\r\n")
+    assert b'Warning: 399 cutover "CSeq method BYE is not INVITE"\r\nX-V: 3\r\n' in reply
+    with pytest.raises(MalformedRequest) as no_call_id:
         parse_request(invite(HEADERS.replace("Call-ID: c1\r\n", "")))
-    except MalformedRequest as exc:
-        assert error_response(exc, to_tag="t") is None  # no Call-ID: nothing to answer
+    reply = error_response(no_call_id.value, to_tag="t")
+    assert reply is not None and b"\r\nCall-ID:" not in reply and b"CSeq: 1 INVITE" in reply
+    with pytest.raises(MalformedRequest) as no_via:
+        parse_request(invite(HEADERS.split("\r\n", 1)[1]))
+    assert error_response(no_via.value, to_tag="t") is None  # nothing says SIP sent it
+    with pytest.raises(MalformedRequest) as version:
+        parse_request(invite(line="INVITE sip:+44@h SIP/3.0"))
+    assert error_response(version.value, to_tag="t").startswith(  # type: ignore[union-attr]
+        b"SIP/2.0 505 Version Not Supported\r\n")
 
 
 # -- the everyday fast path agrees with the strict parser ---------------------------------------
@@ -168,7 +187,13 @@ VARIANTS = [b"Via: SIP/2.0/UDP p;branch=z9hG4bK9", b"Via: SIP/2.0/UDP h;rport;br
             b"Max-Forwards: 0", b"Max-Forwards: -1", b"Content-Length: 5",
             b"Content-Length: 00", b"Content-Length: x", b"Contact :<sip:a@h>",
             b"User-Agent: \xc3\xa9", b" folded", b"\tfolded", b"Bogus", b"X-Other: 1",
-            b"Subject: a: b", b"Via: SIP/2.0/UDP h\rx", b"Via: SIP/2.0/UDP h\nx"]
+            b"Subject: a: b", b"Via: SIP/2.0/UDP h\rx", b"Via: SIP/2.0/UDP h\nx",
+            b"Via: SIP / 2.0 / UDP h;branch=z9hG4bK5", b"Via: SIP/2.0/UDP h;;branch=z9hG4bK4",
+            b"Via: SIP/2.0/UDP -h;branch=z9hG4bK3", b"Via: SIP/2.0/UDP h:0;branch=z9hG4bK2",
+            b"Via: SIP/2.0/UDP h:99999", b'To: "Bob <sip:b@h>', b"To: <sip:b@h>;tag",
+            b"To: <sip:b@h>;;tag=1", b"From: < sip:a@h >;tag=3", b"To: sip:b@h;tag=4",
+            b"CSeq: 2147483648 INVITE", b"CSeq: 2147483647 INVITE", b"Require: 100rel",
+            b"Content-Type: application/sdp", b"To: <sip:b@h;tag=u>"]
 
 
 def everyday_mutations() -> st.SearchStrategy[bytes]:
@@ -206,6 +231,9 @@ def test_everyday_takes_the_sipp_shape_and_leaves_the_rest() -> None:
                          "CSeq: 1 INVITE\r\n"),  # two Vias
                   SIPP_INVITE.replace(b"Call-ID:", b"i:"),  # a compact form
                   SIPP_INVITE.replace(b"-1-1-0", b"-1-1-0;rport"),  # rport to fill in
+                  SIPP_INVITE.replace(b"Max-Forwards", b"Require: x\r\nMax-Forwards"),  # 420
+                  SIPP_INVITE.replace(b"Content-Length: 0", b"Content-Length: 3") + b"v=0",
+                  SIPP_INVITE.replace(b"To: <", b'To: "Bob" <'),  # a display name
                   SIPP_INVITE.replace(b"CSeq: 1 INVITE", b"CSeq: 1 ACK")):  # malformed
         assert parse_everyday(other) is None
 
@@ -220,10 +248,14 @@ def test_everyday_agrees_with_the_strict_parser(data: bytes) -> None:
     strict = parse_request(data)  # accepted by the fast path: the strict parser accepts it too
     assert (got.method.decode(), got.uri.decode()) == (strict.method, strict.uri)
     assert [v.decode() for v in got.vias] == strict.headers["via"]
-    slow = response(strict, 302, "Moved Temporarily", to_tag="t1", extra=["X: 1"])
-    fast = (b"SIP/2.0 302 Moved Temporarily\r\n" + echo_headers(got, b"t1")
-            + b"X: 1\r\nContent-Length: 0\r\n\r\n")
-    assert fast == slow
+    assert got.key == transaction_key(strict.headers)  # the same To tag either way
+    for source in (("127.0.5.2", 9), ("127.0.0.7", 9)):  # received added or not
+        slow = response(strict, 302, "Moved Temporarily", to_tag="t1", extra=["X: 1"],
+                        source=source)
+        received = None if got.host.decode() == source[0] else source[0].encode()
+        fast = (b"SIP/2.0 302 Moved Temporarily\r\n" + echo_headers(got, b"t1", received)
+                + b"X: 1\r\nContent-Length: 0\r\n\r\n")
+        assert fast == slow
 
 
 # -- header names, and the lenient reader agrees with the strict parser ------------------------

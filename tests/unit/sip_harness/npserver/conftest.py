@@ -31,7 +31,7 @@ def request(uri: str, method: str = "INVITE", *, port: int = 5090, call: str = "
 
 def headers(reply: bytes | None) -> dict[str, str]:
     assert reply is not None
-    lines = reply.decode().split("\r\n")
+    lines = reply.decode("utf-8", "replace").split("\r\n")  # a 400 echoes what it got
     out = {"status": lines[0]}
     out.update((k.lower(), v.strip()) for k, _, v in (x.partition(":") for x in lines[1:] if x))
     return out

@@ -54,17 +54,18 @@ def test_invite_answers(service: QueryService, uri: str, status: str, contact: s
                                  "im:+441632960001@h"])
 def test_everyday_path_answers_as_the_strict_path(uri: str) -> None:
     core = make_core()
-    fast, strict = QueryService(core, RNS), QueryService(core, RNS)
-    strict._tag = fast._tag
+    fast, strict = (QueryService(core, RNS, tag_key=b"k" * 16),
+                    QueryService(core, RNS, tag_key=b"k" * 16))
     data = request(uri, call="e1").replace(b";rport", b"")
     assert parse_everyday(data) is not None
     for change in (None, "bt", "vodafone"):
         if change is not None:  # a new snapshot: the cached wire answer must follow it
             core.apply([PortChange(PORTED, change)])
         for _ in range(2):  # computed, then from the cache
-            with mock.patch.object(npquery, "parse_everyday", lambda data: None):
-                want = strict.answer(data)
-            assert fast.answer(data) == want
+            for source in (("127.0.0.1", 5090), ("127.0.0.9", 5090), None):  # received or not
+                with mock.patch.object(npquery, "parse_everyday", lambda data: None):
+                    want = strict.answer(data, source)
+                assert fast.answer(data, source) == want
     assert fast.answered == strict.answered
 
 
@@ -73,6 +74,8 @@ def test_options_cancel_and_other_methods(service: QueryService) -> None:
     assert headers(service.answer(request("sip:np@h", "CANCEL")))["status"] == "SIP/2.0 200 OK"
     bye = headers(service.answer(request("sip:np@h", "BYE")))
     assert bye["status"] == "SIP/2.0 405 Method Not Allowed" and "INVITE" in bye["allow"]
+    odd = headers(service.answer(request("sip:np@h", "FROB")))
+    assert odd["status"] == "SIP/2.0 501 Not Implemented" and "INVITE" in odd["allow"]
 
 
 def test_ack_and_responses_are_dropped(service: QueryService) -> None:
@@ -86,8 +89,12 @@ def test_malformed_gets_400_with_the_reason(service: QueryService) -> None:
     got = headers(service.answer(bad))
     assert got["status"] == "SIP/2.0 400 Bad Request"
     assert "Max-Forwards is not 0-255" in got["warning"]
-    # without a readable CSeq there is no response to build: dropped
-    assert service.answer(bad.replace(b"CSeq: 1", b"CSeq: one")) is None
+    assert got["x-cutover-version"] == "0"
+    # an unreadable CSeq is echoed as it came
+    worse = headers(service.answer(bad.replace(b"CSeq: 1", b"CSeq: one")))
+    assert worse["status"] == "SIP/2.0 400 Bad Request" and worse["cseq"] == "one INVITE"
+    # without a Via nothing says a SIP element sent it: dropped
+    assert service.answer(b"junk\r\n\r\n") is None
 
 
 def test_version_header_orders_answers_across_an_apply(service: QueryService) -> None:
@@ -153,5 +160,6 @@ def test_fuzz_answers_400_or_drops_and_never_raises(data: bytes) -> None:
     if reply is not None:
         assert reply.startswith(b"SIP/2.0 ")
         status = int(reply.split(b" ", 2)[1])
-        assert status == 400 if malformed else status in (200, 302, 404, 405, 416)
+        assert status in (400, 505) if malformed else status in (
+            200, 302, 404, 405, 415, 416, 420, 501)
     assert headers(service.answer(VALID))["contact"] == f"<tel:{PORTED};npdi;rn=+44D002>"

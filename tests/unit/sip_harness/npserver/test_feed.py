@@ -30,3 +30,9 @@ def test_feed_lines_and_events_jsonl() -> None:
                 '{"event": "active", "port": "p9", "numbers": ["+441632960002"]}'):
         assert feed.changes(bad) == []
     assert feed.rejected == 5 and "p9" in feed.last_rejection
+
+
+def test_a_change_is_stamped_with_the_feed_clock() -> None:
+    feed = FeedInterpreter(make_core(), clock=lambda: 1_795_850_000.0)  # the instant served
+    (change,) = feed.changes('{"number": "+441632960002", "carrier": "vodafone"}')
+    assert change.at == 1_795_850_000.0

@@ -122,3 +122,38 @@ def test_fuzz_on_the_socket_never_stops_the_server(
             if got.get("call-id") == "after-fuzz":
                 break
     assert got["contact"] == f"<tel:{PORTED};npdi;rn=+44D002>"
+
+
+def test_a_feed_change_is_explained_at_the_simulated_instant(tmp_path: Path) -> None:
+    """--follow FILE while serving 2026-11-28T06:00Z: the change is said to happen then, not
+    on the wall clock's day."""
+    from datetime import UTC, datetime
+
+    from sim.scenario import load_scenario
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"number": "+441632960002", "carrier": "vodafone"}\n')
+    address = ("127.0.5.13", 5073)
+    servers: list[npserver.QueryServer] = []
+    scenario = load_scenario(Path(__file__).parents[4] / "scenarios" / "uk_gnp_weekend.yaml")
+    thread = threading.Thread(target=lambda: npserver.serve_scenario(
+        scenario, host=address[0], port=address[1], at=datetime(2026, 11, 28, 6, tzinfo=UTC),
+        follow=str(feed), duration=10.0, ready=lambda server, core: servers.append(server)),
+        daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 8
+        while not servers and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(2)
+            got: dict[str, str] = {}
+            while time.monotonic() < deadline and "vodafone" not in got.get("warning", ""):
+                time.sleep(0.05)
+                sock.sendto(request("sip:+441632960002@h", call="clock"), address)
+                got = headers(sock.recv(65535))
+        assert "ported from bt to vodafone at 2026-11-28T06:00Z" in got["warning"]
+    finally:
+        for server in servers:
+            server.stop()
+        thread.join(10)
