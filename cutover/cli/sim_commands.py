@@ -95,11 +95,19 @@ def route(
             "ported": answer.ported,
             "reason": answer.reason,
             "version": answer.version,
+            "status": result.number_status(answer.number),
+            "caller_id": result.caller_id(answer.number),
         }
         click.echo(json.dumps(document, ensure_ascii=False))
     else:
         via = " -> ".join(answer.path)
-        click.echo(f"{answer.number} -> {answer.carrier} via {via} ({answer.reason})")
+        line = f"{answer.number} -> {answer.carrier} via {via} ({answer.reason})"
+        status, caller_id = result.number_status(answer.number), result.caller_id(answer.number)
+        if status != "in_service":
+            line += f"; the number is {status}"
+        if caller_id is not None:
+            line += f"; the customer presents caller ID {caller_id}"
+        click.echo(line)
     return EXIT_OK
 
 

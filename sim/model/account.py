@@ -1,21 +1,37 @@
 """The customer's account with its carriers: what porting away costs under the losing carrier's
-terms, and the caller ID the customer presents.
+terms, suspension for lack of funds, and the caller ID the customer presents.
 
-Pure functions of the scenario's facts and an instant: the model emits what they return as
-``charge`` events, ``cutover route`` and the harness ask the caller ID.
+The charges and the caller ID are pure functions of the scenario's facts and an instant: the
+model emits the charges as ``charge`` events, ``cutover route`` and the harness ask the caller
+ID. :func:`suspend` is the SimPy process of one suspension (its phases are pure too:
+:func:`sim.regimes.costs.suspension_phases`).
 """
 
 from __future__ import annotations
 
-__all__ = ["Charge", "port_away_charges", "presented_caller_id"]
+__all__ = ["Charge", "port_away_charges", "presented_caller_id", "caller_id_in", "suspend",
+           "AccountBook"]
 
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
+import simpy
+
+from sim.model.ledger import Ledger
+from sim.model.lifecycle import PORTED, AccountState, EventKind, NumberStatus
+from sim.model.run_state import RunState
 from sim.regimes.base import Regime
 from sim.regimes.business_calendar import Period
-from sim.regimes.costs import early_termination, golden_number_fee, golden_number_row
-from sim.scenario import Customer, PortOrder
+from sim.regimes.costs import (
+    early_termination,
+    golden_number_fee,
+    golden_number_row,
+    reconnection_fee,
+    suspension_phases,
+)
+from sim.scenario import Customer, PortOrder, Scenario, Suspension
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,15 @@ def port_away_charges(order: PortOrder, customer: Customer, regime: Regime, port
     return out
 
 
+def caller_id_in(scenario: Scenario, state: RunState, number: str) -> str | None:
+    """:func:`presented_caller_id` of ``number`` in a run's ``state``: active once a port
+    order of it has ported (or migrated) it. None for a number that is no customer's."""
+    customer = next((c for c in scenario.customers if number in c.numbers), None)
+    active = any(run.state in PORTED for run in state.runs.values()
+                 if number in run.order.numbers)
+    return presented_caller_id(number, customer, active=active)
+
+
 def presented_caller_id(number: str, customer: Customer | None, *, active: bool) -> str | None:
     """The number the customer's phone on ``number`` presents on outbound calls.
 
@@ -82,3 +107,72 @@ def presented_caller_id(number: str, customer: Customer | None, *, active: bool)
     if active or customer.temporary_number is None:
         return number
     return customer.temporary_number
+
+
+class AccountBook(Protocol):
+    """What a suspension reads and changes in its run (the model is one)."""
+
+    env: simpy.Environment
+    regime: Regime
+    state: RunState
+    ledger: Ledger
+
+    def until(self, s: float) -> simpy.Timeout:
+        """A timeout that ends at simulated second ``s``."""
+
+    def sim_time(self, t: datetime) -> float:
+        """Simulated seconds since the start for an aware datetime."""
+
+
+#: phase -> (its event, the numbers' status then (None: in service), the event's state)
+_PHASES: dict[str, tuple[EventKind, NumberStatus | None, AccountState]] = {
+    "suspended": (EventKind.SUSPENDED, NumberStatus.SUSPENDED, AccountState.SUSPENDED),
+    "quarantined": (EventKind.QUARANTINED, NumberStatus.QUARANTINE, AccountState.QUARANTINE),
+    "released": (EventKind.RELEASED, NumberStatus.LOST, AccountState.RELEASED),
+    "reconnected": (EventKind.RECONNECTED, None, AccountState.IN_SERVICE),
+    "reconnect_refused": (EventKind.RECONNECT_REFUSED, NumberStatus.LOST, AccountState.RELEASED),
+}
+#: phases in which the numbers are held: a port order of them is refused (``quarantined``)
+_HELD = frozenset({"suspended", "quarantined"})
+
+
+def suspend(book: AccountBook, customer: Customer, suspension: Suspension
+            ) -> Generator[simpy.Event, Any, None]:
+    """Play one suspension for lack of funds: each phase at its instant, as an event whose
+    ``state`` is the numbers' (suspended, quarantine, released, in_service); a reconnection
+    charges the terms' fee per number to the customer's carrier."""
+    regime, numbers = book.regime, suspension.numbers
+    at = regime.calendar.local(suspension.at)  # periods run in the regime's local time
+    phases = suspension_phases(at, reconnect=suspension.reconnect,
+                               suspension=regime.suspension, quarantine=regime.quarantine)
+    status, held = book.state.status, book.state.quarantined
+    quarantine_from = regime.suspension.after(at)
+    released_from = regime.quarantine.after(quarantine_from)
+    for when, phase in phases:
+        yield book.until(book.sim_time(when))
+        event, number_status, state = _PHASES[phase]
+        for n in numbers:
+            if number_status is None:
+                status.pop(n, None)
+            else:
+                status[n] = number_status
+        if phase in _HELD:
+            held.update(numbers)
+        else:
+            held.difference_update(numbers)
+        extra: dict[str, Any] = {"customer": customer.id, "carrier": customer.carrier}
+        if phase == "suspended":
+            extra.update(reason="insufficient funds", quarantine_from=quarantine_from,
+                         released_from=released_from)
+        elif phase == "quarantined":
+            extra["released_from"] = released_from
+        elif phase == "reconnect_refused":
+            extra["reason"] = "the numbers were released after their quarantine"
+        book.ledger.add(book.env.now, event, None, numbers, state, extra)
+        if phase == "reconnected":
+            fee = reconnection_fee(len(numbers), terms=regime.terms)
+            charge = Charge("reconnection", fee, regime.currency, customer.carrier,
+                            f"{len(numbers)} number(s) reconnected after a suspension for lack "
+                            f"of funds")
+            book.ledger.add(book.env.now, EventKind.CHARGE, None, numbers, None,
+                            {"customer": customer.id, **charge.fields()})

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["PortState", "NumberStatus", "EventKind", "SETTLED", "PORTED"]
+__all__ = ["PortState", "NumberStatus", "AccountState", "EventKind", "SETTLED", "PORTED"]
 
 
 class PortState(StrEnum):
@@ -47,8 +47,19 @@ class NumberStatus(StrEnum):
     """Why a number does not answer at the moment (a number in service has no status)."""
 
     INTERRUPTED = "interrupted"  # out of service in its cutover window
+    SUSPENDED = "suspended"  # suspended for lack of funds (UK provider terms)
     QUARANTINE = "quarantine"  # the contract ended; held before going back to the range holder
     LOST = "lost"  # released: nobody answers it
+
+
+class AccountState(StrEnum):
+    """The state of a customer's numbers in an account event (no port order): suspension for
+    lack of funds, quarantine, release to other users, or back in service."""
+
+    SUSPENDED = "suspended"
+    QUARANTINE = "quarantine"
+    RELEASED = "released"
+    IN_SERVICE = "in_service"
 
 
 class EventKind(StrEnum):
@@ -73,6 +84,11 @@ class EventKind(StrEnum):
     NUMBER_LOST = "number_lost"
     TEMPORARY_NUMBER_RELEASED = "temporary_number_released"
     CARRIER_OUTAGE = "carrier_outage"
+    SUSPENDED = "suspended"  # a customer's numbers suspended for lack of funds
+    QUARANTINED = "quarantined"  # ... their suspension over, held in quarantine
+    RELEASED = "released"  # ... their quarantine over: free for another user
+    RECONNECTED = "reconnected"  # ... the same user reconnected them (a charge)
+    RECONNECT_REFUSED = "reconnect_refused"  # ... too late: they were released
     CHARGE = "charge"  # a cost owed: its kind, amount, currency, who is owed and why
     CALL_FAILED = "call_failed"
     CALL_MISROUTED = "call_misrouted"

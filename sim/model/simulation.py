@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 
 from sim.errors import NumberFormatError
-from sim.model.account import port_away_charges
+from sim.model.account import caller_id_in, port_away_charges, suspend
 from sim.model.activation import activate
 from sim.model.desk import Desk
 from sim.model.ledger import Instant, Ledger
@@ -73,11 +73,25 @@ class SimulationResult:
     routing: RoutingCore
     ledger: Ledger
     summary: dict[str, Any]
+    state: RunState | None = None
 
     @property
     def events(self) -> list[dict[str, Any]]:
         """Event records as dicts, in time order (see DESIGN.md, outputs of run)."""
         return list(self.ledger.records())
+
+    def number_status(self, number: str) -> str:
+        """Why ``number`` does not answer at ``at`` (suspended, quarantine, lost, ...), or
+        ``in_service``."""
+        status = self.state.status.get(number) if self.state is not None else None
+        return "in_service" if status is None else str(status)
+
+    def caller_id(self, number: str) -> str | None:
+        """The caller ID the customer's phone on ``number`` presents at ``at`` (None: the
+        number is no customer's)."""
+        if self.state is None:
+            return None
+        return caller_id_in(self.scenario, self.state, number)
 
 
 class CutoverModel:
@@ -187,6 +201,9 @@ class CutoverModel:
                     self.env.process(self._withdraw(run, self.sim_time(fault.at)))
                 elif fault.kind == "cancel_old_service" and fault.at is not None:
                     self.env.process(self._cancel_old_service(run, self.sim_time(fault.at)))
+        for customer in self.scenario.customers:
+            for suspension in customer.suspensions:
+                self.env.process(suspend(self, customer, suspension))
         for carrier in self.scenario.carriers:
             for outage in carrier.outages:
                 self.env.process(self._outage(carrier.id, outage.start, outage.minutes))
@@ -420,7 +437,7 @@ def simulate(scenario: Scenario, *, seed: int | None = None, until: datetime | N
     model.run(until, progress)
     at = until or scenario.horizon
     return SimulationResult(scenario, model.seed, at, model.routing, model.ledger,
-                            model.summary())
+                            model.summary(), model.state)
 
 
 @contextmanager

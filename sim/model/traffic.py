@@ -39,7 +39,7 @@ OUTCOMES = tuple(CallOutcome)
 _EVENT_OF = {CallOutcome.FAILED: EventKind.CALL_FAILED,
              CallOutcome.MISROUTED: EventKind.CALL_MISROUTED, CallOutcome.LOST: EventKind.CALL_LOST}
 _COMPLETED, _FAILED, _MISROUTED, _LOST = OUTCOMES
-_UNREACHABLE = (NumberStatus.LOST, NumberStatus.QUARANTINE)
+_UNREACHABLE = (NumberStatus.LOST, NumberStatus.QUARANTINE, NumberStatus.SUSPENDED)
 
 
 class Switchboard:

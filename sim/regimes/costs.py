@@ -26,6 +26,7 @@ __all__ = [
     "early_termination",
     "reconnection_fee",
     "empty_costs",
+    "suspension_phases",
 ]
 
 from dataclasses import dataclass
@@ -153,6 +154,35 @@ def reconnection_fee(numbers: int, *, terms: ProviderTerms) -> float:
     if numbers < 1:
         raise ValueError(f"reconnecting needs at least one number, got {numbers}")
     return round(terms.reconnection_per_number * numbers, 2)
+
+
+def suspension_phases(at: datetime, *, reconnect: datetime | None, suspension: Period,
+                      quarantine: Period) -> list[tuple[datetime, str]]:
+    """The phases of numbers suspended for lack of funds at ``at``, as ``(instant, phase)``.
+
+    ``suspended`` at ``at``; ``quarantined`` once the ``suspension`` period is over;
+    ``released`` (free for another user) once the ``quarantine`` is over. The same user's
+    reconnection at ``reconnect`` ends it (``reconnected``: while suspended or quarantined,
+    UK provider terms: "users who wish to reuse suspended or quarantined telephone numbers
+    must contact support") or is refused once the numbers are released (``reconnect_refused``).
+
+    >>> from datetime import UTC, datetime
+    >>> [p for _, p in suspension_phases(datetime(2026, 12, 1, tzinfo=UTC),
+    ...     reconnect=datetime(2026, 12, 10, tzinfo=UTC), suspension=Period(days=30),
+    ...     quarantine=Period(months=12))]
+    ['suspended', 'reconnected']
+    """
+    quarantined = suspension.after(at)
+    released = quarantine.after(quarantined)
+    phases = [(at, "suspended"), (quarantined, "quarantined"), (released, "released")]
+    if reconnect is None:
+        return phases
+    if reconnect < at:
+        raise ValueError("a reconnection before the suspension")
+    kept = [(t, phase) for t, phase in phases if t <= reconnect]
+    if kept[-1][1] == "released":
+        return [*kept, (reconnect, "reconnect_refused")]
+    return [*kept, (reconnect, "reconnected")]
 
 
 def empty_costs() -> dict[str, dict[str, float]]:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.model.lifecycle import EventKind, PortState
+from sim.model.lifecycle import AccountState, EventKind, PortState
 from sim.model.traffic import CallOutcome
 
 if TYPE_CHECKING:
@@ -50,9 +50,16 @@ STATE_COLOURS: dict[str, str] = {
     PortState.QUARANTINE: "#fdd0a2",
     PortState.RETURNED: "#fee391",
     PortState.LOST: "#252525",
+    # the numbers of an account suspended for lack of funds (rows "account: <customer>")
+    AccountState.SUSPENDED: "#e6550d",
+    AccountState.RELEASED: "#636363",
+    AccountState.IN_SERVICE: "#a1d99b",
 }
 OTHER_STATE_COLOUR = "#f0f0f0"
 OUTAGE_COLOUR = "#d62728"
+# Events of a customer's account (no port order): a row of the numbers' state per customer.
+ACCOUNT_EVENTS = frozenset({EventKind.SUSPENDED, EventKind.QUARANTINED, EventKind.RELEASED,
+                            EventKind.RECONNECTED, EventKind.RECONNECT_REFUSED})
 # Events drawn as hatched outage spans, and as marks on a port's row.
 _OUTAGE_MARKS = (EventKind.INTERRUPTION, EventKind.CARRIER_OUTAGE)
 _FAILURE_MARKS = (EventKind.ACTIVATION_FAILED, EventKind.ROLLED_BACK)
@@ -92,12 +99,15 @@ def _timeline_rows(
     number_port: dict[str, str] = {}
     for event in events:
         port = event.get("port")
+        account = event.get("event") in ACCOUNT_EVENTS and isinstance(event.get("customer"), str)
+        if account:
+            port = f"account: {event['customer']}"
         if not isinstance(port, str):
             continue
         if port not in changes:
             ports.append(port)
             changes[port] = []
-        for number in event.get("numbers") or ():
+        for number in () if account else event.get("numbers") or ():
             number_port.setdefault(str(number), port)
         state = event.get("state")
         if isinstance(state, str) and event.get("t"):

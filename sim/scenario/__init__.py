@@ -17,6 +17,7 @@ from sim.scenario.types import (
     PortOrder,
     Request,
     Scenario,
+    Suspension,
     Traffic,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "Mailbox",
     "GoldenNumber",
     "Contract",
+    "Suspension",
     "Customer",
     "Request",
     "Fault",

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sim.scenario.fields import FieldReader, key_path
-from sim.scenario.types import Contract, Customer, GoldenNumber
+from sim.scenario.types import Contract, Customer, GoldenNumber, Suspension
 
 if TYPE_CHECKING:
     from sim.regimes.base import Regime
@@ -35,7 +35,46 @@ def read_account(r: FieldReader, d: dict[str, Any], p: str, numbers: tuple[str, 
     if temporary and regime is not None and "temporary_access" not in regime.validation_checks:
         r.err(key_path(p, "temporary_access"), f"temporary accesses are a rule of the pt regime "
               f"(ANACOM), not of {regime.name}")
-    return {"golden_numbers": golden, "contract": contract, "temporary_access": bool(temporary)}
+    suspensions = _suspensions(r, d.get("suspensions"), key_path(p, "suspensions"), numbers,
+                               regime)
+    return {"golden_numbers": golden, "contract": contract, "temporary_access": bool(temporary),
+            "suspensions": suspensions}
+
+
+def _suspensions(r: FieldReader, raw: Any, p: str, numbers: tuple[str, ...],
+                 regime: Regime | None) -> tuple[Suspension, ...]:
+    items = r.seq(raw, p)
+    if items and regime is not None and regime.terms.reconnection_per_number is None:
+        r.err(p, f"suspension for lack of funds is a rule of the uk provider terms, "
+              f"not of {regime.name}")
+        return ()
+    out: list[Suspension] = []
+    for i, item in enumerate(items):
+        sp = f"{p}[{i}]"
+        s = r.mapping(item, sp, "suspension")
+        if s is None:
+            continue
+        at = r.get(s, "at", sp, r.time)
+        which = numbers
+        if s.get("numbers") is not None:
+            which = tuple(n for j, x in enumerate(r.seq(s["numbers"], key_path(sp, "numbers")))
+                          if (n := r.number(x, f"{sp}.numbers[{j}]")))
+            for n in which:
+                if n not in numbers:
+                    r.err(key_path(sp, "numbers"), f"{n} is not one of the customer's numbers")
+            if not which:
+                r.err(key_path(sp, "numbers"), "a suspension needs at least one number")
+        reconnect = r.get(s, "reconnect", sp, r.time, None)
+        if at and reconnect and reconnect <= at:
+            r.err(key_path(sp, "reconnect"), f"reconnect {reconnect.isoformat()} is not after "
+                  f"the suspension ({at.isoformat()})")
+            reconnect = None
+        if out and at and (out[-1].reconnect is None or at < out[-1].reconnect):
+            r.err(key_path(sp, "at"), "suspensions of one customer come in time order, each "
+                  "after the previous one is reconnected")
+        if at and which:
+            out.append(Suspension(at, which, reconnect))
+    return tuple(out)
 
 
 def _golden_numbers(r: FieldReader, raw: Any, p: str, numbers: tuple[str, ...],

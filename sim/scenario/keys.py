@@ -26,6 +26,7 @@ from sim.scenario.types import (
     PortOrder,
     Request,
     Scenario,
+    Suspension,
     Traffic,
 )
 
@@ -34,7 +35,7 @@ _TYPES: dict[str, type] = {
     "": Scenario, "carrier": Carrier, "outage": Outage, "range": NumberRange,
     "customer": Customer, "mailbox": Mailbox, "order": PortOrder, "request": Request,
     "fault": Fault, "traffic": Traffic, "checkpoint": Checkpoint,
-    "golden_number": GoldenNumber, "contract": Contract,
+    "golden_number": GoldenNumber, "contract": Contract, "suspension": Suspension,
 }
 # fields the YAML does not give: the regime's country, the file read, an order's DDI flag (the
 # order's numbers have a block)

@@ -21,6 +21,7 @@ __all__ = [
     "Mailbox",
     "GoldenNumber",
     "Contract",
+    "Suspension",
     "Customer",
     "Request",
     "Fault",
@@ -105,6 +106,16 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Suspension:
+    """Numbers suspended for lack of funds at ``at`` (UK provider terms): suspended, then
+    quarantined, then free for another user, unless the same user reconnects first."""
+
+    at: datetime
+    numbers: tuple[str, ...]
+    reconnect: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Customer:
     """The account as the losing carrier's records (the bill) show it."""
 
@@ -130,6 +141,7 @@ class Customer:
     #: service, beside the numbers with a mailbox; every other ported number is delivered to
     #: the customer's PBX trunk.
     extensions: tuple[str, ...] = ()
+    suspensions: tuple[Suspension, ...] = ()
 
     @property
     def phones(self) -> frozenset[str]:

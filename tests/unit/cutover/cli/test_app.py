@@ -48,6 +48,33 @@ def test_route_at_an_instant(at: str, carrier: str, path: list[str],
     assert (answer["carrier"], answer["path"]) == (carrier, path)
 
 
+SUSPENSION = str(ROOT / "scenarios" / "uk_suspension_reconnect.yaml")
+US = str(ROOT / "scenarios" / "us_foc_temporary_number.yaml")
+
+
+@pytest.mark.parametrize(("scenario", "number", "at", "status", "caller_id"), [
+    # suspended for lack of funds: a state of its own
+    (SUSPENSION, "+441632970020", "2026-11-30T12:00:00Z", "suspended", "+441632970020"),
+    # reconnected by the same user
+    (SUSPENSION, "+441632970020", "2026-12-04T12:00:00Z", "in_service", "+441632970020"),
+    # never reconnected: quarantined after 30 days
+    (SUSPENSION, "+441632970030", "2027-01-10T12:00:00Z", "quarantine", "+441632970030"),
+    # US: before the port the phone presents the temporary number, after it the ported one
+    (US, "+12125550141", "2026-11-24T12:00:00Z", "in_service", "+16465550190"),
+    (US, "+12125550141", "2026-12-31T12:00:00Z", "in_service", "+12125550141"),
+])
+def test_route_says_the_numbers_state_and_the_caller_id_presented(
+        scenario: str, number: str, at: str, status: str, caller_id: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["route", scenario, number, "--at", at, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["status"], answer["caller_id"]) == (status, caller_id)
+    assert main(["route", scenario, number, "--at", at]) == 0
+    text = capsys.readouterr().out
+    assert f"caller ID {caller_id}" in text
+    assert (f"the number is {status}" in text) == (status != "in_service")
+
+
 def test_route_accepts_national_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["route", UK, "01632 960002", "--at", "2026-11-28T06:00:00Z"]) == 0
     out = capsys.readouterr().out

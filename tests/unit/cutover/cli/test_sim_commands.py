@@ -244,7 +244,9 @@ def fake_model(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
                 "state": "requested",
             }
         ]
-        return types.SimpleNamespace(events=events, summary=summary, routing=Routing(), at=at)
+        return types.SimpleNamespace(events=events, summary=summary, routing=Routing(), at=at,
+                                     number_status=lambda n: "in_service",
+                                     caller_id=lambda n: "+441632970555")
 
     model = types.ModuleType("sim.model")
     model.simulate = simulate  # type: ignore[attr-defined]
@@ -265,7 +267,8 @@ def test_route_prints_the_route_in_words(
     assert cli.main(argv) == 0
     assert capsys.readouterr().out == (
         "+441632960001 -> callagenix via vodafone -> bt -> callagenix "
-        "(ported from bt to callagenix at 2026-11-28T00:00Z)\n"
+        "(ported from bt to callagenix at 2026-11-28T00:00Z); "
+        "the customer presents caller ID +441632970555\n"
     )
     assert fake_model == {"seed": 9, "until": START, "progress": None, "origin": "vodafone"}
 
@@ -289,6 +292,8 @@ def test_route_json_is_one_document(
         "ported": True,
         "reason": "ported from bt to callagenix at 2026-11-28T00:00Z",
         "version": 3,
+        "status": "in_service",
+        "caller_id": "+441632970555",
     }
 
 

@@ -7,10 +7,14 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+import simpy
 
-from sim.model.account import Charge, port_away_charges, presented_caller_id
+from sim.model.account import Charge, port_away_charges, presented_caller_id, suspend
+from sim.model.ledger import Ledger
+from sim.model.lifecycle import NumberStatus
+from sim.model.run_state import RunState
 from sim.regimes import get_regime
-from sim.scenario import Contract, Customer, GoldenNumber, PortOrder, Request
+from sim.scenario import Contract, Customer, GoldenNumber, PortOrder, Request, Suspension
 
 GOLD, SILVER, PLAIN = "+441632970010", "+441632970011", "+441632970012"
 PORTED = datetime(2026, 12, 5, 0, 11, tzinfo=UTC)
@@ -70,3 +74,56 @@ def test_caller_id(temporary: str | None, active: bool, presented: str) -> None:
 
 def test_a_number_of_no_customer_presents_nothing() -> None:
     assert presented_caller_id(GOLD, None, active=True) is None
+
+
+class Book:
+    """A minimal AccountBook: a SimPy clock from EPOCH, the UK regime, a run state, a ledger."""
+
+    EPOCH = datetime(2026, 11, 23, tzinfo=UTC)
+
+    def __init__(self) -> None:
+        self.env = simpy.Environment()
+        self.regime = UK
+        self.state = RunState([], ["callagenix"])
+        self.ledger = Ledger(self.EPOCH.timestamp())
+
+    def until(self, s: float) -> simpy.Timeout:
+        return self.env.timeout(max(0.0, s - self.env.now))
+
+    def sim_time(self, t: datetime) -> float:
+        return t.timestamp() - self.EPOCH.timestamp()
+
+    def at(self, t: datetime) -> float:
+        return self.sim_time(t)
+
+
+SUSPENDED_AT = datetime(2026, 11, 24, 9, tzinfo=UTC)
+
+
+def test_a_suspension_holds_the_numbers_until_the_same_user_reconnects() -> None:
+    book = Book()
+    suspension = Suspension(SUSPENDED_AT, (GOLD, SILVER), datetime(2026, 12, 3, 10, tzinfo=UTC))
+    book.env.process(suspend(book, CUSTOMER, suspension))
+    book.env.run(until=book.at(datetime(2026, 11, 30, tzinfo=UTC)))
+    # while suspended: out of service, and held (a port order of them is refused)
+    assert book.state.status == {GOLD: NumberStatus.SUSPENDED, SILVER: NumberStatus.SUSPENDED}
+    assert book.state.quarantined == {GOLD, SILVER}
+    book.env.run(until=book.at(datetime(2026, 12, 31, tzinfo=UTC)))
+    assert book.state.status == {} and book.state.quarantined == set()
+    records = list(book.ledger.records())
+    assert [(r["event"], r["state"]) for r in records] == [
+        ("suspended", "suspended"), ("reconnected", "in_service"), ("charge", None)]
+    assert records[0]["quarantine_from"] == "2026-12-24T09:00:00+00:00"
+    assert (records[2]["kind"], records[2]["amount"], records[2]["currency"]) == (
+        "reconnection", 20.0, "GBP")
+
+
+def test_an_unpaid_suspension_ends_in_release() -> None:
+    book = Book()
+    book.env.process(suspend(book, CUSTOMER, Suspension(SUSPENDED_AT, (PLAIN,))))
+    book.env.run(until=book.at(datetime(2027, 1, 1, tzinfo=UTC)))
+    assert book.state.status == {PLAIN: NumberStatus.QUARANTINE}
+    book.env.run(until=book.at(datetime(2028, 1, 1, tzinfo=UTC)))
+    # free for another user: nobody answers it, and it is no longer held
+    assert book.state.status == {PLAIN: NumberStatus.LOST} and book.state.quarantined == set()
+    assert [r["event"] for r in book.ledger.records()] == ["suspended", "quarantined", "released"]

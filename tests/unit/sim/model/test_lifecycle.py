@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from sim.model import EventKind, NumberStatus, PortState, simulate
-from sim.model.lifecycle import PORTED, SETTLED
+from sim.model.lifecycle import PORTED, SETTLED, AccountState
 from sim.report.outputs import STATE_COLOURS
 from sim.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[4] / "scenarios"
 
 
-@pytest.mark.parametrize("kind", [PortState, NumberStatus, EventKind], ids=lambda k: k.__name__)
+@pytest.mark.parametrize("kind", [PortState, NumberStatus, AccountState, EventKind],
+                         ids=lambda k: k.__name__)
 def test_members_are_their_strings_in_json_and_as_keys(kind: type) -> None:
     for member in kind:
         assert member == member.value and hash(member) == hash(member.value)
@@ -25,8 +26,8 @@ def test_members_are_their_strings_in_json_and_as_keys(kind: type) -> None:
         assert f"{member}" == member.value and {member.value: 1}[member] == 1
 
 
-def test_every_port_state_has_a_colour_in_the_timeline() -> None:
-    assert set(STATE_COLOURS) == set(PortState)
+def test_every_port_and_account_state_has_a_colour_in_the_timeline() -> None:
+    assert set(STATE_COLOURS) == set(PortState) | set(AccountState)
 
 
 def test_settled_and_ported_states_do_not_overlap() -> None:

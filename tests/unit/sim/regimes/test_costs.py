@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sim.regimes import get_regime
+from sim.regimes.business_calendar import Period
 from sim.regimes.costs import (
     NO_TERMS,
     PT_TERMS,
@@ -15,6 +16,7 @@ from sim.regimes.costs import (
     empty_costs,
     golden_number_fee,
     reconnection_fee,
+    suspension_phases,
 )
 
 PURCHASED = datetime(2025, 3, 10, 12, tzinfo=UTC)
@@ -112,3 +114,31 @@ def test_every_regime_charges_in_its_own_currency() -> None:
     assert {r: get_regime(r).currency for r in ("uk", "pt", "us")} == {
         "uk": "GBP", "pt": "EUR", "us": "USD"}
     assert set(empty_costs()) == {"EUR", "GBP", "USD"}
+
+
+AT = datetime(2026, 11, 24, 9, tzinfo=UTC)
+THIRTY_DAYS, TWELVE_MONTHS = Period(days=30), Period(months=12)
+
+
+@pytest.mark.parametrize(("reconnect", "phases"), [
+    # never reconnected: suspended 30 days, quarantined 12 months, then free for another user
+    (None, [(AT, "suspended"), (at(2026, 12, 24, 9), "quarantined"),
+            (at(2027, 12, 24, 9), "released")]),
+    # the same user reconnects while suspended
+    (at(2026, 12, 3, 10), [(AT, "suspended"), (at(2026, 12, 3, 10), "reconnected")]),
+    # ... or while quarantined (the terms: "suspended or quarantined telephone numbers")
+    (at(2027, 6, 1), [(AT, "suspended"), (at(2026, 12, 24, 9), "quarantined"),
+                      (at(2027, 6, 1), "reconnected")]),
+    # too late: released, and the request is refused
+    (at(2028, 1, 5), [(AT, "suspended"), (at(2026, 12, 24, 9), "quarantined"),
+                      (at(2027, 12, 24, 9), "released"), (at(2028, 1, 5), "reconnect_refused")]),
+])
+def test_suspension_for_lack_of_funds_runs_its_phases(reconnect, phases) -> None:
+    assert suspension_phases(AT, reconnect=reconnect, suspension=THIRTY_DAYS,
+                             quarantine=TWELVE_MONTHS) == phases
+
+
+def test_a_reconnection_before_the_suspension_is_refused() -> None:
+    with pytest.raises(ValueError):
+        suspension_phases(AT, reconnect=at(2026, 11, 1), suspension=THIRTY_DAYS,
+                          quarantine=TWELVE_MONTHS)

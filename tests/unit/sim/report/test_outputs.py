@@ -261,3 +261,24 @@ def test_summary_table_shows_the_cost_totals() -> None:
     # the regime's own currency always, another one when it has costs
     assert "costs (EUR, total)" in text and "costs (GBP, total)" in text
     assert "1,234.50" in text and "costs (USD" not in text
+
+
+def test_an_accounts_suspension_is_a_row_of_its_own_in_the_timeline() -> None:
+    from sim.report.outputs import _timeline_rows
+
+    events = [
+        {"t": "2026-11-24T09:00:00+00:00", "event": "suspended", "port": None,
+         "numbers": ["+441632970020"], "state": "suspended", "customer": "harbour"},
+        {"t": "2026-11-26T10:00:00+00:00", "event": "submitted", "port": "away",
+         "numbers": ["+441632970020"], "state": "requested"},
+        {"t": "2026-12-03T10:00:00+00:00", "event": "reconnected", "port": None,
+         "numbers": ["+441632970020"], "state": "in_service", "customer": "harbour"},
+        # a charge of the account is no state change
+        {"t": "2026-12-03T10:00:00+00:00", "event": "charge", "port": None,
+         "numbers": ["+441632970020"], "state": None, "customer": "harbour"},
+    ]
+    ports, changes, number_port = _timeline_rows(events)
+    assert ports == ["account: harbour", "away"]
+    assert [state for _, state in changes["account: harbour"]] == ["suspended", "in_service"]
+    # interruptions of the number are drawn on its port order's row, not the account's
+    assert number_port == {"+441632970020": "away"}

@@ -102,3 +102,45 @@ def test_a_negative_fee_exits_2_with_one_line_naming_the_path(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "customers[0].golden_numbers[0].initial_fee" in err[0]
     assert not (tmp_path / "out").exists()
+
+
+SUSPENSION = {"at": "2026-11-24T09:00:00", "reconnect": "2026-12-03T10:00:00"}
+
+
+def test_suspensions_are_read_with_all_the_numbers_by_default() -> None:
+    customer = load(with_account(suspensions=[SUSPENSION])).customers[0]
+    (s,) = customer.suspensions
+    assert s.numbers == customer.numbers
+    assert (s.at, s.reconnect) == (datetime(2026, 11, 24, 9, tzinfo=UTC),
+                                   datetime(2026, 12, 3, 10, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("suspensions", "expected"), [
+    # a reconnection before the suspension
+    ([{**SUSPENSION, "reconnect": "2026-11-20T00:00:00"}],
+     "customers[0].suspensions[0].reconnect: reconnect 2026-11-20T00:00:00+00:00 is not after "
+     "the suspension (2026-11-24T09:00:00+00:00)"),
+    # a number that is not the customer's
+    ([{**SUSPENSION, "numbers": ["01632 960099"]}],
+     "customers[0].suspensions[0].numbers: +441632960099 is not one of the customer's numbers"),
+    # a second suspension while the first is not reconnected
+    ([{"at": "2026-11-24T09:00:00"}, {"at": "2026-11-30T09:00:00"}],
+     "customers[0].suspensions[1].at: suspensions of one customer come in time order, each "
+     "after the previous one is reconnected"),
+    # no instant
+    ([{"reconnect": "2026-12-03T10:00:00"}],
+     "customers[0].suspensions[0].at: required key is missing"),
+])
+def test_bad_suspensions_name_the_path(suspensions: list[dict[str, Any]], expected: str) -> None:
+    path, message = expected.split(": ", 1)
+    errors = errors_of(with_account(suspensions=suspensions))
+    assert any(e.startswith(path + " (line") and e.endswith(": " + message) for e in errors), errors
+
+
+def test_suspensions_outside_the_uk_are_refused() -> None:
+    data = with_account(suspensions=[SUSPENSION])
+    data.update(regime="pt", ranges=[{"prefix": "+351 21", "holder": "bt"}])
+    data["carriers"] = [{"id": c, "routing_number": f"+351D00{i}"}
+                        for i, c in enumerate(["bt", "callagenix", "vodafone"], 1)]
+    data["customers"][0].update(numbers=["+351 21 000 0001"], voicemail=[], pvc="123456789012")
+    assert any("customers[0].suspensions" in e and "not of pt" in e for e in errors_of(data))

@@ -21,7 +21,7 @@ CHILDREN = {
          "port_orders": "order", "traffic": "traffic", "checkpoints": "checkpoint"},
     "carrier": {"desk": "desk", "outages": "outage"},
     "customer": {"numbers": "block", "voicemail": "mailbox", "golden_numbers": "golden_number",
-                 "contract": "contract"},
+                 "contract": "contract", "suspensions": "suspension"},
     "order": {"numbers": "block", "request": "request", "faults": "fault"},
     "request": {"loa": "loa"},
 }
@@ -65,7 +65,8 @@ def test_every_allowed_key_is_a_field_or_a_nested_mapping(kind: str) -> None:
            "fault": scenario_types.Fault, "traffic": scenario_types.Traffic,
            "checkpoint": scenario_types.Checkpoint,
            "golden_number": scenario_types.GoldenNumber,
-           "contract": scenario_types.Contract}[kind]
+           "contract": scenario_types.Contract,
+           "suspension": scenario_types.Suspension}[kind]
     names = {f.name for f in fields(cls)}
     nested = set(CHILDREN.get(kind, {})) & {"desk", "loa"}
     assert KEYS[kind] - nested <= names
