@@ -1,4 +1,4 @@
-"""``cutover serve``: the number-portability query server (SIP 302 with rn/npdi)."""
+"""``cutover serve``: the number-portability query server (SIP 302 with rn/npdi, ENUM NAPTR)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,13 @@ import click
 from cutover.cli.options import EXIT_OK, INSTANT, BadInput, load_scenario_file
 
 
-@click.command(short_help="Answer number-portability queries over SIP (302 with rn/npdi).")
+@click.command(short_help="Answer number-portability queries over SIP (302) and ENUM (NAPTR).")
 @click.argument("scenario_path", metavar="SCENARIO")
-@click.option("--sip", "sip_address", required=True, metavar="HOST:PORT",
-              help="UDP address to answer on, e.g. 127.0.0.1:5070.")
+@click.option("--sip", "sip_address", default=None, metavar="HOST:PORT",
+              help="UDP address to answer SIP on, e.g. 127.0.0.1:5070.")
+@click.option("--dns", "dns_address", default=None, metavar="HOST:PORT",
+              help="UDP address to answer ENUM (NAPTR under e164.arpa) on, e.g. "
+              "127.0.0.1:5353; beside --sip or alone, from the same snapshots.")
 @click.option("--at", "at", type=INSTANT, default=None,
               help="Instant of the routing state served first (ISO-8601; default: the start).")
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
@@ -29,11 +32,15 @@ from cutover.cli.options import EXIT_OK, INSTANT, BadInput, load_scenario_file
               help="Simulated seconds per wall-clock second with --follow scenario.")
 @click.option("--duration", type=float, default=None, metavar="SECONDS",
               help="Stop after SECONDS (default: run until interrupted).")
-def serve(scenario_path: str, sip_address: str, at: datetime | None, seed: int | None,
-          follow: str | None, speed: float, duration: float | None) -> int:
+def serve(scenario_path: str, sip_address: str | None, dns_address: str | None,
+          at: datetime | None, seed: int | None, follow: str | None, speed: float,
+          duration: float | None) -> int:
     """Answer INVITEs for SCENARIO's numbers with 302 (Contact tel URI with rn and npdi),
-    404 when unallocated, 400 when malformed; OPTIONS with 200. Prints a JSON report at exit.
+    404 when unallocated, 400 when malformed; OPTIONS with 200. With --dns, answer ENUM
+    NAPTR queries (E2U+pstn:tel) the same way. Prints a JSON report at exit.
     """
+    if sip_address is None and dns_address is None:
+        raise BadInput("give --sip HOST:PORT, --dns HOST:PORT or both")
     scenario = load_scenario_file(scenario_path)
     instant = scenario.instant(at=at)
     if follow not in (None, "scenario", "-") and not Path(follow).exists():
@@ -42,15 +49,16 @@ def serve(scenario_path: str, sip_address: str, at: datetime | None, seed: int |
         raise BadInput("--speed and --duration must be positive")
     from sip_harness.npserver import server as npserver
 
-    host, port = npserver.parse_address(sip_address)
+    host, port = (None, 0) if sip_address is None else npserver.parse_address(sip_address)
+    dns = None if dns_address is None else npserver.parse_address(dns_address, "--dns")
 
     def ready(server: Any, core: Any) -> None:
-        click.echo(f"serving {scenario.name} on {server.address[0]}:{server.address[1]}/udp: "
-                   f"version {core.version}, {core.ported_count} ported numbers at "
-                   f"{instant.isoformat()}", err=True)
+        click.echo(f"serving {scenario.name} on {server.address[0]}:{server.address[1]}/udp "
+                   f"({server.protocol}): version {core.version}, {core.ported_count} ported "
+                   f"numbers at {instant.isoformat()}", err=True)
 
-    report = npserver.serve_scenario(scenario, host=host, port=port, at=instant, seed=seed,
-                                     follow=follow, speed=speed, duration=duration,
+    report = npserver.serve_scenario(scenario, host=host, port=port, dns=dns, at=instant,
+                                     seed=seed, follow=follow, speed=speed, duration=duration,
                                      ready=ready)
     click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     return EXIT_OK

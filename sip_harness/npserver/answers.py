@@ -70,6 +70,7 @@ class _Routed(NamedTuple):
     lines: tuple[str, ...]
     status_line: bytes
     wire: bytes
+    tel: str | None  # the answer as a tel URI (302), None when there is none (404, 416)
 
 
 class QueryService:
@@ -221,10 +222,19 @@ class QueryService:
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
         status, reason, lines = self._query(snap, uri, number)
+        tel = lines[0][len("Contact: <"):-1] if status == 302 else None
         routed = self._cache[number or uri] = _Routed(
             status, reason, tuple(lines), f"SIP/2.0 {status} {reason}\r\n".encode(),
-            "".join(f"{line}\r\n" for line in lines).encode())
+            "".join(f"{line}\r\n" for line in lines).encode(), tel)
         return routed
+
+    def tel(self, number: str) -> tuple[int, str | None]:
+        """The current snapshot's answer for ``number`` ('+' and digits): its version and the
+        tel URI a 302 would carry (``tel:+N;npdi;rn=RN``, ``tel:+N;npdi``), or None when no
+        range holds it. The same cache and snapshot as the SIP answers (ENUM uses it)."""
+        snap = self._snapshot()
+        routed = self._cache.get(number) or self._route(snap, f"tel:{number}", number)
+        return snap.version, routed.tel
 
     def _query(self, snap: RoutingSnapshot, uri: str, number: str | None
                ) -> tuple[int, str, list[str]]:

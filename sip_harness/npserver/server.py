@@ -1,7 +1,9 @@
-"""The number-portability query server: SIP over UDP, answered from the routing core.
+"""The number-portability query server: SIP and ENUM over UDP, answered from the routing core.
 
-The answers are :mod:`sip_harness.npserver.answers`'s; this module serves them on a UDP socket from
-an asyncio event loop. Changes (a feed or the simulation itself, :mod:`sip_harness.npserver.feed`)
+The answers are those of :mod:`sip_harness.npserver.answers` and
+:mod:`sip_harness.npserver.enum_answers` (one routing cache for both); this module serves them
+on UDP sockets from one asyncio event loop. Changes (a feed or the simulation itself,
+:mod:`sip_harness.npserver.feed`)
 are applied on the same loop between datagrams; each apply publishes a whole new snapshot by one
 reference swap, so a query sees the routing before or after a change, never half of it.
 """
@@ -28,17 +30,18 @@ from sim.errors import BadInputError, HarnessError
 from sim.routing import PortChange, RoutingCore
 from sim.scenario import Scenario
 from sip_harness.npserver.answers import QueryService
+from sip_harness.npserver.enum_answers import EnumService
 from sip_harness.npserver.feed import FeedInterpreter, FeedLine, ModelFollower, read_lines
 
 _BURST = 512  # datagrams handled per wake-up before the loop may run a feed step
 _RCVBUF = 8 << 20
 
 
-def parse_address(text: str) -> tuple[str, int]:
+def parse_address(text: str, option: str = "--sip") -> tuple[str, int]:
     """``'127.0.0.1:5070'`` -> ``('127.0.0.1', 5070)``. Raises BadInputError."""
     host, colon, port = text.rpartition(":")
     if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise BadInputError(f"--sip {text!r} is not HOST:PORT (e.g. 127.0.0.1:5070)")
+        raise BadInputError(f"{option} {text!r} is not HOST:PORT (e.g. 127.0.0.1:5070)")
     return host, int(port)
 
 
@@ -58,6 +61,7 @@ class ServeReport:
     apply_seconds: list[float] = field(default_factory=list)
     feed_rejected: int = 0
     last_rejection: str = ""
+    enum_answered: dict[str, int] = field(default_factory=dict)  # by rcode name
 
     def to_json(self) -> dict[str, Any]:
         """The report as a JSON-ready dict (apply durations summarised, in milliseconds)."""
@@ -76,6 +80,7 @@ class ServeReport:
                          else 0.0,
                          "max": round(ms[-1], 3) if ms else 0.0},
             "feed_rejected": self.feed_rejected, "last_rejection": self.last_rejection,
+            "enum_answered": dict(sorted(self.enum_answered.items())),
         }
 
 
@@ -114,13 +119,21 @@ def _drop_acks_in_kernel(sock: socket.socket) -> bool:
 
 
 class QueryServer:
-    """A non-blocking UDP socket drained in bursts by an event loop reader."""
+    """A non-blocking UDP socket drained in bursts by an event loop reader.
 
-    def __init__(self, service: QueryService, host: str, port: int) -> None:
+    ``service`` answers each datagram (SIP or DNS); with ``reuse_port`` several processes
+    bind the same address and the kernel spreads the senders over them (SO_REUSEPORT).
+    """
+
+    def __init__(self, service: QueryService | EnumService, host: str, port: int, *,
+                 protocol: str = "SIP", reuse_port: bool = False) -> None:
         self.service = service
+        self.protocol = protocol
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             # A deep receive queue rides out a stall (an apply, another process on the CPU)
             # without dropping queries. Beyond net.core.rmem_max only with CAP_NET_ADMIN.
             for option in (_SO_RCVBUFFORCE, socket.SO_RCVBUF):
@@ -133,10 +146,10 @@ class QueryServer:
             sock.bind((host, port))
         except OSError as exc:
             sock.close()
-            raise HarnessError(f"cannot serve SIP on {host}:{port}/udp "
+            raise HarnessError(f"cannot serve {protocol} on {host}:{port}/udp "
                                f"({exc.strerror or exc})") from exc
         sock.setblocking(False)
-        self.acks_filtered = _drop_acks_in_kernel(sock)
+        self.acks_filtered = protocol == "SIP" and _drop_acks_in_kernel(sock)
         self.sock = sock
         self.address: tuple[str, int] = sock.getsockname()[:2]
         self.send_failures = 0
@@ -184,7 +197,7 @@ class _Publisher:
     def __init__(self, core: RoutingCore, report: ServeReport,
                  service: QueryService | None = None,
                  clock: Callable[[], float] = time.time) -> None:
-        self.core, self.report, self.service = core, report, service
+        self.core, self.report, self.service = core, report, service  # one cache for both
         self.interpreter = FeedInterpreter(core, clock=clock)
         self.queue: asyncio.Queue[FeedLine] = asyncio.Queue()
 
@@ -220,16 +233,20 @@ class _Publisher:
                 return
 
 
-def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str, port: int,
+def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str | None = None,
+          port: int = 0, dns: tuple[str, int] | None = None,
           feed: str | None = None, follower: ModelFollower | None = None,
           duration: float | None = None,
           ready: Callable[[QueryServer], None] | None = None,
-          clock: Callable[[], float] = time.time) -> ServeReport:
-    """Answer queries on ``host:port`` until ``duration`` seconds pass, or SIGINT/SIGTERM.
+          clock: Callable[[], float] = time.time, reuse_port: bool = False,
+          tag_key: bytes | None = None) -> ServeReport:
+    """Answer SIP queries on ``host:port`` and ENUM queries on ``dns`` (either or both) until
+    ``duration`` seconds pass, or SIGINT/SIGTERM.
 
     ``feed`` (a path of JSON lines, '-' for stdin) and ``follower`` (a model played on in
     time) publish changes while serving; ``clock`` is the instant a feed's change is said to
-    be applied at. ``ready`` is called once the socket is bound.
+    be applied at. ``ready`` is called once per bound socket (SIP first). ``reuse_port`` and
+    ``tag_key`` let several processes share the addresses (and give the same To tags).
 
     Raises
     ------
@@ -238,27 +255,46 @@ def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str, p
     OSError
         The feed cannot be opened.
     """
-    service = QueryService(core, routing_numbers)
+    if host is None and dns is None:
+        raise BadInputError("nothing to serve: give a SIP address, a DNS address or both")
+    service = QueryService(core, routing_numbers, tag_key=tag_key)
+    enum = EnumService(service)
     report = ServeReport(first_version=core.version)
-    server = QueryServer(service, host, port)
+    servers: list[QueryServer] = []
+    try:
+        if host is not None:
+            servers.append(QueryServer(service, host, port, reuse_port=reuse_port))
+        if dns is not None:
+            servers.append(QueryServer(enum, dns[0], dns[1], protocol="DNS",
+                                       reuse_port=reuse_port))
+    except HarnessError:
+        for bound in servers:
+            bound.close()
+        raise
     # What exists now (the routing core, the scenario: maybe millions of objects) lives as
     # long as the server: keep the collector's full passes from walking it during applies.
     gc.collect()
     gc.freeze()
     cpu = time.process_time()
     try:
-        asyncio.run(_serve(server, report, feed, follower, duration, ready, clock))
+        asyncio.run(_serve(servers, service, report, feed, follower, duration, ready, clock))
     finally:
         report.cpu_seconds = time.process_time() - cpu
         gc.unfreeze()
-        server.close()
+        for bound in servers:
+            bound.close()
     report.answered = dict(service.answered)
-    report.dropped, report.crashed = service.dropped, service.crashed
+    report.dropped = service.dropped + enum.dropped
+    report.crashed = service.crashed + enum.crashed
+    names = {0: "NOERROR", 1: "FORMERR", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
+             16: "BADVERS"}
+    report.enum_answered = {names.get(k, str(k)): v for k, v in enum.answered.items()}
     report.last_version = core.version
     return report
 
 
-async def _serve(server: QueryServer, report: ServeReport, feed: str | None,
+async def _serve(servers: list[QueryServer], service: QueryService, report: ServeReport,
+                 feed: str | None,
                  follower: ModelFollower | None, duration: float | None,
                  ready: Callable[[QueryServer], None] | None,
                  clock: Callable[[], float]) -> None:
@@ -273,16 +309,17 @@ async def _serve(server: QueryServer, report: ServeReport, feed: str | None,
             pass
     started = time.monotonic()
     tasks: list[asyncio.Task[None]] = []
-    publisher = _Publisher(server.service.core, report, server.service, clock)
+    publisher = _Publisher(service.core, report, service, clock)
     try:
         if feed is not None:
             read_lines(feed, loop, publisher.queue.put_nowait)
             tasks.append(loop.create_task(publisher.drain()))
         if follower is not None:
             tasks.append(loop.create_task(follower.run()))
-        server.start(loop, stop)
-        if ready is not None:
-            ready(server)
+        for server in servers:
+            server.start(loop, stop)
+            if ready is not None:
+                ready(server)
         try:
             await asyncio.wait_for(stop.wait(), duration)
         except TimeoutError:
@@ -297,7 +334,8 @@ async def _serve(server: QueryServer, report: ServeReport, feed: str | None,
         report.last_rejection = publisher.interpreter.last_rejection
 
 
-def serve_scenario(scenario: Scenario, *, host: str, port: int, at: datetime | None = None,
+def serve_scenario(scenario: Scenario, *, host: str | None = None, port: int = 0,
+                   dns: tuple[str, int] | None = None, at: datetime | None = None,
                    seed: int | None = None, follow: str | None = None, speed: float = 3600.0,
                    duration: float | None = None,
                    ready: Callable[[QueryServer, RoutingCore], None] | None = None
@@ -319,5 +357,5 @@ def serve_scenario(scenario: Scenario, *, host: str, port: int, at: datetime | N
     on_ready = None if ready is None else (lambda server: ready(server, core))
     # A feed's change happens at the simulated instant served (the wall clock is another day).
     served = instant.timestamp()
-    return serve(core, rns, host=host, port=port, feed=feed, follower=follower,
+    return serve(core, rns, host=host, port=port, dns=dns, feed=feed, follower=follower,
                  duration=duration, ready=on_ready, clock=lambda: served)

@@ -45,6 +45,9 @@ def test_serve_runs_for_its_duration_and_reports(capsys: pytest.CaptureFixture[s
     (["--sip", "127.0.5.21:5073", "--follow", "/nonexistent/feed"], "no such file"),
     # nonsense speed
     (["--sip", "127.0.5.21:5073", "--speed", "0"], "must be positive"),
+    # nothing to serve; a DNS address that is not HOST:PORT
+    ([], "give --sip HOST:PORT, --dns HOST:PORT or both"),
+    (["--dns", "127.0.5.21"], "--dns '127.0.5.21' is not HOST:PORT"),
 ])
 def test_serve_bad_input_exits_2(args: list[str], message: str,
                                  capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,3 +98,38 @@ def test_serve_follows_the_simulation_through_the_cutover() -> None:
     assert seen[-1][1] == f"<tel:{NUMBER};npdi;rn=+44D002>"  # after: callagenix's rn
     assert seen[-1][0] > 0 and [v for v, _ in seen] == sorted(v for v, _ in seen)
     assert json.loads(out)["last_version"] >= seen[-1][0]
+
+
+def test_serve_answers_sip_and_enum_beside_from_one_snapshot(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--sip and --dns together: the 302 and the NAPTR say the same, at the same version."""
+    import threading
+
+    import dns.exception
+    import dns.message
+    import dns.query
+
+    codes: list[int] = []
+    thread = threading.Thread(target=lambda: codes.append(main(
+        ["serve", UK, "--sip", "127.0.5.21:5075", "--dns", "127.0.5.21:5076",
+         "--at", "2026-11-28T06:00Z", "--duration", "4"])))
+    thread.start()
+    query = dns.message.make_query("1.0.0.0.6.9.2.3.6.1.4.4.e164.arpa.", "NAPTR")
+    deadline, got = time.monotonic() + 3, None
+    while got is None and time.monotonic() < deadline:
+        try:
+            got = dns.query.udp(query, "127.0.5.21", port=5076, timeout=0.5)
+        except (dns.exception.Timeout, OSError):
+            time.sleep(0.05)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.5.22", 0))
+        sock.settimeout(2)
+        sock.sendto(invite(NUMBER, "both", sock.getsockname()[1]), ("127.0.5.21", 5075))
+        reply = sock.recv(65535).decode()
+    thread.join(10)
+    assert codes == [0] and got is not None
+    regexp = got.answer[0][0].regexp.decode()
+    assert regexp == f"!^.*$!tel:{NUMBER};npdi;rn=+44D002!"
+    assert f"Contact: <tel:{NUMBER};npdi;rn=+44D002>" in reply
+    err = capsys.readouterr().err
+    assert "127.0.5.21:5075/udp (SIP)" in err and "127.0.5.21:5076/udp (DNS)" in err
