@@ -11,13 +11,15 @@ dies and its mounts vanish, even after a crash or a SIGKILL of the runner.
 from __future__ import annotations
 
 import os
+import resource
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sim.errors import HarnessError
@@ -31,6 +33,7 @@ from sip_harness.asterisk.running import (
     alive,
     base_config,
     check_ports_free,
+    docker_cli,
     merge_config,
     new_secret,
     now_text,
@@ -42,9 +45,11 @@ from sip_harness.asterisk.running import (
 from sip_harness.topology import AMI_PORT, ASTERISK_HOST, SIP_PORT
 
 __all__ = ["RootfsBackend", "DockerBackend", "ExternalBackend", "docker_available",
-           "stop_via_ami", "DOCKER_IMAGE"]
+           "stop_via_ami", "ulimits", "DOCKER_IMAGE"]
 
 DOCKER_IMAGE = "cutover-asterisk:22"
+#: The most open files and processes (threads count) a container is given.
+CONTAINER_LIMITS = {"nofile": 65536, "nproc": 4096}
 _RUN_SUBDIRS = ("etc", "lib/moh", "lib/sounds", "spool/voicemail", "log")
 
 # PID 1 of the new namespaces (root there: real root, or the caller mapped to root in a user
@@ -218,31 +223,63 @@ class RootfsBackend:
                 pass
 
 
-def docker_available() -> bool:
-    """Whether a Docker engine answers (``docker info``), not just the client."""
-    if shutil.which("docker") is None:
+def docker_available(cli: Sequence[str] | None = None) -> bool:
+    """Whether a Docker engine answers (``docker info``), not just the client.
+
+    ``cli`` is the client command (default :func:`docker_cli`: ``$CUTOVER_DOCKER`` or docker).
+    """
+    command = list(cli) if cli else docker_cli()
+    if shutil.which(command[0]) is None:
         return False
     try:
-        return subprocess.run(["docker", "info"], capture_output=True, timeout=15,
+        return subprocess.run([*command, "info"], capture_output=True, timeout=15,
                               check=False).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
 
+def ulimits() -> list[str]:
+    """``--ulimit`` arguments for open files and processes, soft = hard.
+
+    Given explicitly because an engine's defaults may exceed what the host allows (podman
+    then refuses to start the container): at most this process's own hard limit, and at most
+    :data:`CONTAINER_LIMITS` (Asterisk with the harness's config needs far less; a host
+    without CAP_SYS_RESOURCE refuses a higher process limit even below its own).
+    """
+    out: list[str] = []
+    for name, kind in (("nofile", resource.RLIMIT_NOFILE), ("nproc", resource.RLIMIT_NPROC)):
+        hard = resource.getrlimit(kind)[1]
+        cap = CONTAINER_LIMITS[name]
+        value = cap if hard == resource.RLIM_INFINITY else min(hard, cap)
+        out += ["--ulimit", f"{name}={value}:{value}"]
+    return out
+
+
 class DockerBackend:
-    """Asterisk in the Dockerfile's image, host network, per-run config mounted in."""
+    """Asterisk in the Dockerfile's image, host network, per-run config mounted in.
+
+    Driven through a Docker-compatible client (``cli``: docker, or podman's docker-compatible
+    CLI). The image runs Asterisk as its non-root USER (a numeric uid:gid): as root on the
+    host the per-run directory is handed to that uid; otherwise the container runs as the
+    calling user, who owns it. The AMI secret is made per run and only mounted, never built in.
+    """
 
     name = "docker"
 
     def __init__(self, *, state_dir: Path, context: Path, host: str = ASTERISK_HOST,
-                 sip_port: int = SIP_PORT, ami_port: int = AMI_PORT):
+                 sip_port: int = SIP_PORT, ami_port: int = AMI_PORT,
+                 cli: Sequence[str] | None = None, image: str = DOCKER_IMAGE):
         self.state_dir, self.context = state_dir, context
         self.host, self.sip_port, self.ami_port = host, sip_port, ami_port
+        self.cli = list(cli) if cli else docker_cli()
+        self.image = image
 
     def start(self, config_files: Mapping[str, str], *,
               ready_timeout: float = READY_TIMEOUT) -> RunningAsterisk:
         check_ports_free(self.host, self.sip_port, self.ami_port)
-        _docker("build", "-q", "-t", DOCKER_IMAGE, str(self.context), timeout=1800)
+        _docker("build", "-q", "-t", self.image, str(self.context), timeout=1800, cli=self.cli)
+        user = _docker("image", "inspect", "-f", "{{.Config.User}}", self.image,
+                       cli=self.cli).strip()
         secret = new_secret()
         files = merge_config(base_config(ami_port=self.ami_port, ami_username="cutover",
                                          ami_secret=secret), config_files)
@@ -251,29 +288,39 @@ class DockerBackend:
         name = f"cutover-asterisk-{run_dir.name.rpartition('-')[2].lower()}"
         running = RunningAsterisk(backend=self.name, host=self.host, sip_port=self.sip_port,
                                   ami_port=self.ami_port, ami_secret=secret,
-                                  run_dir=str(run_dir), container=name, started_at=now_text())
+                                  run_dir=str(run_dir), container=name, started_at=now_text(),
+                                  extra={"docker_cli": shlex.join(self.cli),
+                                         "image": self.image, "user": user or "root"})
         try:
             for sub in _RUN_SUBDIRS:
                 (run_dir / sub).mkdir(parents=True, exist_ok=True)
             write_files(run_dir / "etc", files)
             write_files(run_dir, name_files())
+            as_user = _hand_over(run_dir, user)
+            if as_user:
+                running.extra["user"] = as_user
             mounts = [f"{run_dir}/etc:/etc/asterisk", f"{run_dir}/lib:/var/lib/asterisk",
-                      f"{run_dir}/spool:/var/spool/asterisk", f"{run_dir}/log:/var/log/asterisk"]
-            _docker("run", "-d", "--name", name, "--network", "host",
-                    *[a for m in mounts for a in ("-v", m)], DOCKER_IMAGE)
+                      f"{run_dir}/spool:/var/spool/asterisk", f"{run_dir}/log:/var/log/asterisk",
+                      f"{run_dir}/hosts:/etc/hosts:ro",
+                      f"{run_dir}/resolv.conf:/etc/resolv.conf:ro"]
+            _docker("run", "-d", "--name", name, "--network", "host", *ulimits(),
+                    *(("--user", as_user) if as_user else ()),
+                    "--tmpfs", "/run/asterisk:mode=1777",
+                    "--tmpfs", "/var/cache/asterisk:mode=1777",
+                    *[a for m in mounts for a in ("-v", m)], self.image, cli=self.cli)
             running.ready_seconds = round(wait_ready(
                 self.host, self.ami_port, running.ami_username, secret,
                 is_alive=lambda: self.status(running).running, output=running.output_tail,
                 timeout=ready_timeout), 3)
             return running
         except BaseException:
-            subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60,
+            subprocess.run([*self.cli, "rm", "-f", name], capture_output=True, timeout=60,
                            check=False)
             shutil.rmtree(run_dir, ignore_errors=True)
             raise
 
     def status(self, running: RunningAsterisk) -> AsteriskStatus:
-        proc = subprocess.run(["docker", "inspect", "-f", "{{.State.Running}}",
+        proc = subprocess.run([*self.cli, "inspect", "-f", "{{.State.Running}}",
                                running.container or ""], capture_output=True, text=True,
                               timeout=30, check=False)
         if proc.stdout.strip() != "true":
@@ -285,14 +332,32 @@ class DockerBackend:
         last = running.output_tail() if crashed else ""
         if not crashed:
             stop_via_ami(running)
-            subprocess.run(["docker", "stop", "-t", str(int(timeout)), running.container or ""],
+            subprocess.run([*self.cli, "stop", "-t", str(int(timeout)), running.container or ""],
                            capture_output=True, timeout=timeout + 30, check=False)
-        subprocess.run(["docker", "rm", "-f", running.container or ""], capture_output=True,
+        subprocess.run([*self.cli, "rm", "-f", running.container or ""], capture_output=True,
                        timeout=60, check=False)
         if running.run_dir:
             shutil.rmtree(running.run_dir, ignore_errors=True)
         return StopReport(crashed=crashed, how="had already exited" if crashed else "stopped",
                           last_output=last)
+
+
+def _hand_over(run_dir: Path, image_user: str) -> str:
+    """Let the container's user write the per-run directory; returns a ``--user`` to run as.
+
+    As root on the host: the tree is given to the image's numeric ``uid:gid`` and the image's
+    own USER is kept (returns ""). As anyone else: the container runs as the caller (who owns
+    the tree), never as root inside.
+    """
+    if os.geteuid() != 0:
+        return f"{os.getuid()}:{os.getgid()}"
+    uid, _, gid = image_user.partition(":")
+    if not uid.isdigit() or int(uid) == 0:
+        return ""  # an image running as root (an older build) needs nothing handed over
+    owner, group = int(uid), int(gid) if gid.isdigit() else int(uid)
+    for path in (run_dir, *run_dir.rglob("*")):
+        os.chown(path, owner, group, follow_symlinks=False)
+    return ""
 
 
 class ExternalBackend:
@@ -338,9 +403,10 @@ def _status(running: RunningAsterisk, up: bool, reason: str = "") -> AsteriskSta
                           scenario=running.scenario, instant=running.instant)
 
 
-def _docker(*args: str, timeout: float = 120) -> str:
+def _docker(*args: str, timeout: float = 120, cli: Sequence[str] | None = None) -> str:
+    command = list(cli) if cli else docker_cli()
     try:
-        proc = subprocess.run(["docker", *args], capture_output=True, text=True,
+        proc = subprocess.run([*command, *args], capture_output=True, text=True,
                               timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise HarnessError(f"docker {args[0]} failed: {exc}") from exc

@@ -17,24 +17,28 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
 from sim.errors import HarnessError
 from sip_harness import REPOSITORY
 from sip_harness.asterisk.backends import (
+    DOCKER_IMAGE,
     DockerBackend,
     ExternalBackend,
     RootfsBackend,
     docker_available,
 )
 from sip_harness.asterisk.running import (
+    DOCKER_CLI_ENV,
     READY_TIMEOUT,
     RELOAD_COMMANDS,
     AsteriskBackend,
     AsteriskStatus,
     RunningAsterisk,
     StopReport,
+    docker_cli,
     merge_config,
     write_files,
 )
@@ -43,6 +47,10 @@ __all__ = ["AsteriskBackend", "RunningAsterisk", "AsteriskStatus", "StopReport",
            "RootfsBackend", "DockerBackend", "ExternalBackend", "select_backend",
            "backend_for", "state_dir", "state_file_path", "load_running", "up", "down",
            "status", "apply_config", "require_running", "record"]
+
+
+#: Which backend ``cutover asterisk up`` and ``verify`` start when none is named.
+BACKEND_ENV = "CUTOVER_ASTERISK_BACKEND"
 
 
 def state_dir() -> Path:
@@ -84,18 +92,20 @@ def select_backend(kind: str | None = None, *, rootfs: Path | None = None,
                    progress: bool = False) -> AsteriskBackend:
     """The backend called ``kind`` ("rootfs", "docker", "external"), or the default.
 
-    Default: external when ``external`` is given, docker when a Docker engine answers, else
-    rootfs. ``external`` holds host, ami_username, ami_secret and optionally sip_port, ami_port.
+    Default: ``$CUTOVER_ASTERISK_BACKEND`` if set, else external when ``external`` is given,
+    else rootfs (also where a Docker engine answers: docker only when asked for).
+    ``external`` holds host, ami_username, ami_secret and optionally sip_port, ami_port.
     Raises HarnessError for an unknown kind or docker without an engine.
     """
     if kind is None:
-        kind = "external" if external else ("docker" if docker_available() else "rootfs")
+        kind = os.environ.get(BACKEND_ENV) or ("external" if external else "rootfs")
     if kind == "rootfs":
         return RootfsBackend(rootfs=rootfs, state_dir=state_dir(), progress=progress)
     if kind == "docker":
         if not docker_available():
-            raise HarnessError("no Docker engine answers (`docker info` fails); use the rootfs "
-                               "backend (the default) or start the engine")
+            raise HarnessError(f"no Docker engine answers (`{shlex.join(docker_cli())} info` "
+                               "fails); use the rootfs backend (the default), start the engine "
+                               f"or set ${DOCKER_CLI_ENV} (e.g. to podman)")
         return DockerBackend(state_dir=state_dir(),
                              context=REPOSITORY)
     if kind == "external":
@@ -119,7 +129,9 @@ def backend_for(running: RunningAsterisk) -> AsteriskBackend:
                                ami_secret=running.ami_secret, sip_port=running.sip_port,
                                ami_port=running.ami_port)
     if running.backend == "docker":
-        return DockerBackend(state_dir=state_dir(), context=REPOSITORY)
+        return DockerBackend(state_dir=state_dir(), context=REPOSITORY,
+                             cli=docker_cli(running.extra.get("docker_cli")),
+                             image=running.extra.get("image", DOCKER_IMAGE))
     return RootfsBackend(rootfs=Path(running.rootfs) if running.rootfs else None,
                          state_dir=state_dir(), host=running.host,
                          sip_port=running.sip_port, ami_port=running.ami_port)

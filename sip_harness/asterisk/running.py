@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import socket
 import subprocess
 import time
@@ -25,7 +26,12 @@ from sip_harness.topology import AMI_PORT, ASTERISK_HOST, SIP_PORT
 
 __all__ = ["AsteriskBackend", "RunningAsterisk", "AsteriskStatus", "StopReport",
            "check_ports_free", "wait_ready", "base_config", "base_config_dir", "merge_config",
-           "write_files", "new_secret", "RELOAD_COMMANDS", "READY_TIMEOUT", "STOP_TIMEOUT"]
+           "write_files", "new_secret", "RELOAD_COMMANDS", "READY_TIMEOUT", "STOP_TIMEOUT",
+           "DOCKER_CLI_ENV", "docker_cli"]
+
+#: The Docker client to drive, as a command line: ``docker`` unless this says otherwise, e.g.
+#: ``podman --runtime runc --cgroup-manager cgroupfs`` (podman's docker-compatible CLI).
+DOCKER_CLI_ENV = "CUTOVER_DOCKER"
 
 READY_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
@@ -85,7 +91,8 @@ class RunningAsterisk:
     def output_tail(self, lines: int = 20) -> str:
         """The last lines Asterisk printed (rootfs: captured console; docker: its logs)."""
         if self.container:
-            proc = subprocess.run(["docker", "logs", "--tail", str(lines), self.container],
+            cli = docker_cli(self.extra.get("docker_cli"))
+            proc = subprocess.run([*cli, "logs", "--tail", str(lines), self.container],
                                   capture_output=True, text=True, timeout=10, check=False)
             return (proc.stdout + proc.stderr).strip()
         if self.run_dir:
@@ -276,6 +283,16 @@ def wait_gone(pid: int, start: int | None, timeout: float,
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
     return True
+
+
+def docker_cli(recorded: str | None = None) -> list[str]:
+    """The Docker client command: ``recorded`` (a started container's), else
+    ``$CUTOVER_DOCKER``, else ``docker``.
+
+    >>> docker_cli("podman --runtime runc")
+    ['podman', '--runtime', 'runc']
+    """
+    return shlex.split(recorded or os.environ.get(DOCKER_CLI_ENV) or "docker")
 
 
 def new_secret() -> str:

@@ -60,10 +60,10 @@ def skip_or_fail(reason: str) -> None:
 class LiveAsterisk:
     """The session's Asterisk; ``restart`` after a test that killed it on purpose."""
 
-    def __init__(self, state_dir: Path):
+    def __init__(self, state_dir: Path, backend: asterisk.AsteriskBackend | None = None):
         self.state_dir = state_dir
         self.state_file = state_dir / "asterisk.json"
-        self.backend = RootfsBackend(state_dir=state_dir)
+        self.backend = backend or RootfsBackend(state_dir=state_dir)
         self.pids: list[int] = []
         self.running = self.start()
 
@@ -183,3 +183,33 @@ def _final_response(sock: socket.socket, method: str = "INVITE") -> tuple[str, i
         status = int(msg.start_line.split(" ", 2)[1])
         if status >= 200:
             return message, status
+
+
+# --- the Dockerfile's image, built and run with podman ------------------------------------------
+
+#: podman's docker-compatible CLI as this machine runs it: crun refuses its hybrid cgroups and
+#: systemd is not the cgroup manager here (the backend gives explicit --ulimit values itself).
+PODMAN = ("podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs")
+
+
+@pytest.fixture(scope="session")
+def docker_image() -> dict[str, object]:
+    """The Dockerfile's image, built with podman from a base imported from the cached rootfs.
+
+    Returns the client command and what it took (seconds to import the base, to build, the
+    image's size). A second build is the layer cache's: the backend builds on every start.
+    """
+    from sip_harness import REPOSITORY
+    from sip_harness.asterisk import image
+    from sip_harness.asterisk.rootfs import ensure_rootfs
+
+    if shutil.which("podman") is None or shutil.which("runc") is None:
+        skip_or_fail("podman or runc is not installed (apt-get install podman runc)")
+    if read_marker(default_rootfs_path()) is None and shutil.which("mmdebstrap") is None:
+        skip_or_fail("no cached Asterisk rootfs to import as the base image and no mmdebstrap "
+                     "to build one (apt-get install mmdebstrap)")
+    rootfs = ensure_rootfs()
+    imported = image.ensure_base(PODMAN, REPOSITORY / "Dockerfile", rootfs.path)
+    built = image.build(PODMAN, REPOSITORY)
+    return {"cli": list(PODMAN), "import_seconds": imported, "build_seconds": built,
+            "size": image.image_size(PODMAN)}

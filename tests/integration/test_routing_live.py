@@ -25,15 +25,42 @@ from sim.scenario import load_scenario
 from sip_harness.ami.astdb import read_families
 from sip_harness.asterisk import live as control
 from sip_harness.asterisk import runner as asterisk
+from sip_harness.asterisk.backends import DockerBackend
+from sip_harness.asterisk.running import docker_cli
 from sip_harness.config import hosted_phones
 from sip_harness.topology import carrier_addresses
 
+from .conftest import LiveAsterisk
 from .sip_trunks import Arrival, TrunkListeners
 
 ROOT = Path(__file__).resolve().parents[2]
 UK = str(ROOT / "scenarios" / "uk_gnp_weekend.yaml")
 NGN = str(ROOT / "scenarios" / "uk_ngn_reseller_rollback.yaml")
 NUMBER = "+441632960001"
+
+
+@pytest.fixture(scope="module", params=["rootfs", "docker"])
+def live_asterisk(request: pytest.FixtureRequest, live_asterisk: Any,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Every test of the module on each backend: the session's rootfs Asterisk, then the
+    Dockerfile's image run by the docker backend through podman's docker-compatible CLI (the
+    session's Asterisk is stopped meanwhile: both bind 127.0.0.1:5060 and 5038)."""
+    if request.param == "rootfs":
+        yield live_asterisk
+        return
+    built = request.getfixturevalue("docker_image")
+    state_dir = tmp_path_factory.mktemp("docker-state")
+    live_asterisk.stop()
+    try:
+        docker = LiveAsterisk(state_dir, DockerBackend(state_dir=state_dir, context=ROOT,
+                                                       cli=built["cli"]))
+        try:
+            yield docker
+        finally:
+            docker.stop()
+            assert not list(state_dir.iterdir()), "the docker run left files behind"
+    finally:
+        live_asterisk.start()
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +117,7 @@ def test_before_the_port_the_call_reaches_bt(network: TrunkListeners, sipp: str)
 def test_cutover_then_rollback_live(network: TrunkListeners, sipp: str,
                                     live_asterisk: Any) -> None:
     pid = asterisk.require_running(state_file=live_asterisk.state_file).asterisk_pid()
+    started = startup(live_asterisk)
     moved = move(live_asterisk, "after_cutover")
     assert not moved.reloads  # only AstDB changed: nothing reloaded, nothing restarted
     arrival = call(sipp, NUMBER, network)
@@ -99,6 +127,14 @@ def test_cutover_then_rollback_live(network: TrunkListeners, sipp: str,
     move(live_asterisk, "before")  # the rollback
     assert call(sipp, NUMBER, network).at == "bt"
     assert asterisk.require_running(state_file=live_asterisk.state_file).asterisk_pid() == pid
+    assert startup(live_asterisk) == started  # the same Asterisk: never restarted
+
+
+def startup(live: Any) -> tuple[str, str]:
+    """When Asterisk started and last reloaded (AMI CoreStatus), on any backend."""
+    with asterisk.require_running(state_file=live.state_file).ami() as ami:
+        core = ami.action("CoreStatus")
+    return core["CoreStartupDate"] + " " + core["CoreStartupTime"], core["CoreReloadTime"]
 
 
 def test_unallocated_number_gets_404(network: TrunkListeners, sip_invite: Any) -> None:
@@ -147,6 +183,10 @@ def test_a_killed_asterisk_gives_exit_3_and_down_cleans_up(network: TrunkListene
                                                            ) -> None:
     running = asterisk.require_running(state_file=cli_state.state_file)
     pid = running.asterisk_pid()
+    if running.container:  # the host's pid of the container's Asterisk
+        pid = int(subprocess.run(
+            [*docker_cli(running.extra.get("docker_cli")), "inspect", "-f", "{{.State.Pid}}",
+             running.container], capture_output=True, text=True, timeout=30).stdout or 0)
     assert pid is not None and pid > 1, f"no Asterisk pid to kill: {pid!r}"
     os.kill(pid, signal.SIGKILL)
     started = time.monotonic()

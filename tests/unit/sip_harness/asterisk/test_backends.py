@@ -272,3 +272,62 @@ def test_rootfs_stop_of_a_dead_instance_cleans_up(tmp_path: Path) -> None:
     assert (report.crashed, report.how) == (True, "had already exited")
     assert report.last_output == "Segmentation fault"
     assert not run_dir.exists()
+
+
+# --- the docker backend, driven through a fake client ---------------------------------------------
+
+@pytest.fixture
+def fake_client(tmp_path: Path) -> tuple[list[str], Path]:
+    """A Docker-compatible client that logs its arguments: the image runs as 10001:10001."""
+    log = tmp_path / "calls.log"
+    client = tmp_path / "client"
+    client.write_text(f"""#!/bin/sh
+echo "$@" >> {log}
+test "$1" = --global-flag && shift
+case "$1 $2" in
+  "image inspect") echo 10001:10001 ;;
+  "inspect -f") echo true ;;
+esac
+""")
+    client.chmod(client.stat().st_mode | stat.S_IXUSR)
+    return [str(client), "--global-flag"], log
+
+
+def test_docker_start_runs_the_image_with_explicit_limits_and_a_per_run_secret(
+        tmp_path: Path, fake_client: tuple[list[str], Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    cli, log = fake_client
+    monkeypatch.setattr(backends, "check_ports_free", lambda *a: None)
+    monkeypatch.setattr(backends, "wait_ready", lambda *a, **k: 0.25)
+    state = tmp_path / "state"
+    backend = DockerBackend(state_dir=state, context=tmp_path, cli=cli)
+    running = backend.start({"pjsip.conf": "[transport]\n"})
+    calls = log.read_text().splitlines()
+    assert calls[0] == f"--global-flag build -q -t cutover-asterisk:22 {tmp_path}"
+    (run,) = [c for c in calls if c.startswith("--global-flag run ")]
+    assert "--network host" in run and "--ulimit nofile=" in run and "--ulimit nproc=" in run
+    assert f"-v {running.run_dir}/etc:/etc/asterisk" in run
+    assert running.ami_secret and running.ami_secret not in " ".join(calls)  # only mounted
+    manager = Path(running.run_dir or "") / "etc" / "manager.conf"
+    assert running.ami_secret in manager.read_text()
+    assert running.extra["docker_cli"] == f"{cli[0]} --global-flag"  # recorded for later
+    if os.geteuid() == 0:  # handed to the image's user, which runs Asterisk (never root)
+        assert manager.stat().st_uid == 10001 and "--user" not in run
+    else:  # the caller runs it as itself
+        assert f"--user {os.getuid()}:{os.getgid()}" in run
+    assert backend.status(running).running
+    backend.stop(running)
+    assert not Path(running.run_dir or "").exists()
+    assert f"--global-flag rm -f {running.container}" in log.read_text()
+
+
+def test_ulimits_stay_within_this_process_and_the_containers_caps() -> None:
+    import resource
+
+    args = backends.ulimits()
+    values = dict(a.split("=") for a in args[1::2])
+    for name, kind in (("nofile", resource.RLIMIT_NOFILE), ("nproc", resource.RLIMIT_NPROC)):
+        soft, hard = (int(v) for v in values[name].split(":"))
+        assert soft == hard <= backends.CONTAINER_LIMITS[name]
+        limit = resource.getrlimit(kind)[1]
+        assert limit == resource.RLIM_INFINITY or hard <= limit

@@ -54,3 +54,13 @@ def test_unknown_backend() -> None:
 
 
 
+
+
+def test_rootfs_is_the_default_even_where_docker_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sip_harness.asterisk import runner
+
+    monkeypatch.delenv(runner.BACKEND_ENV, raising=False)
+    monkeypatch.setattr(runner, "docker_available", lambda *a: True)
+    assert runner.select_backend().name == "rootfs"
+    monkeypatch.setenv(runner.BACKEND_ENV, "docker")
+    assert runner.select_backend().name == "docker"
