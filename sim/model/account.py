@@ -10,7 +10,7 @@ ID. :func:`suspend` is the SimPy process of one suspension (its phases are pure 
 from __future__ import annotations
 
 __all__ = ["Charge", "port_away_charges", "presented_caller_id", "caller_id_in", "suspend",
-           "AccountBook"]
+           "migrate", "AccountBook"]
 
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -20,8 +20,8 @@ from typing import Any, Protocol
 import simpy
 
 from sim.model.ledger import Ledger
-from sim.model.lifecycle import PORTED, AccountState, EventKind, NumberStatus
-from sim.model.run_state import RunState
+from sim.model.lifecycle import PORTED, AccountState, EventKind, NumberStatus, PortState
+from sim.model.run_state import PortRun, RunState
 from sim.regimes.base import Regime
 from sim.regimes.business_calendar import Period
 from sim.regimes.costs import (
@@ -90,8 +90,8 @@ def caller_id_in(scenario: Scenario, state: RunState, number: str) -> str | None
     """:func:`presented_caller_id` of ``number`` in a run's ``state``: active once a port
     order of it has ported (or migrated) it. None for a number that is no customer's."""
     customer = next((c for c in scenario.customers if number in c.numbers), None)
-    active = any(run.state in PORTED for run in state.runs.values()
-                 if number in run.order.numbers)
+    active = any(run.state in PORTED or run.state == PortState.MIGRATED
+                 for run in state.runs.values() if number in run.order.numbers)
     return presented_caller_id(number, customer, active=active)
 
 
@@ -122,6 +122,10 @@ class AccountBook(Protocol):
 
     def sim_time(self, t: datetime) -> float:
         """Simulated seconds since the start for an aware datetime."""
+
+    def emit(self, event: EventKind, run: PortRun | None, state: PortState | None = None,
+             numbers: tuple[str, ...] | None = None, **extra: Any) -> None:
+        """Record an event of ``run`` (moving it to ``state``, if given) in the ledger."""
 
 
 #: phase -> (its event, the numbers' status then (None: in service), the event's state)
@@ -176,3 +180,31 @@ def suspend(book: AccountBook, customer: Customer, suspension: Suspension
                             f"of funds")
             book.ledger.add(book.env.now, EventKind.CHARGE, None, numbers, None,
                             {"customer": customer.id, **charge.fields()})
+
+
+def migrate(book: AccountBook, run: PortRun, customer: Customer
+            ) -> Generator[simpy.Event, Any, bool]:
+    """Migrate a submitted order's non-geographic numbers (UK provider page): the customer's
+    written authorisation is all it needs (no LOA, no porting desk, no lead time), and the
+    serving network does not change (nothing is published to the routing core).
+
+    MIGRATED at the requested date, or at once; REJECTED without the written authorisation
+    or while a number is suspended or quarantined. Returns whether it migrated.
+    """
+    order = run.order
+    reasons = [reason for reason, refused in (
+        ("no_written_authorisation", not order.request.written_authorisation),
+        ("quarantined", any(n in book.state.quarantined for n in order.numbers))) if refused]
+    if reasons:
+        from sim.regimes.base import REJECTION_TEXT
+
+        book.emit(EventKind.REJECTED, run, PortState.REJECTED, reason=reasons[0],
+                  detail=REJECTION_TEXT[reasons[0]], reasons=reasons)
+        return False
+    book.emit(EventKind.VALIDATED, run, PortState.VALIDATED, method="migration")
+    if order.requested_date is not None:
+        yield book.until(book.sim_time(order.requested_date))
+    run.active_at = book.env.now
+    book.emit(EventKind.MIGRATED, run, PortState.MIGRATED, network=order.losing,
+              reseller=customer.reseller, provider=order.gaining)
+    return True

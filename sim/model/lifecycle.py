@@ -35,6 +35,7 @@ class PortState(StrEnum):
     QUARANTINE = "quarantine"
     RETURNED = "returned"
     LOST = "lost"
+    MIGRATED = "migrated"  # UK NGN: the service moved to the gaining provider, the network not
 
 
 #: States an order ends in without its numbers moving: no deadline can be breached any more.
@@ -82,6 +83,7 @@ class EventKind(StrEnum):
     WITHDRAW_REFUSED = "withdraw_refused"
     SERVICE_CANCELLED = "service_cancelled"
     NUMBER_LOST = "number_lost"
+    MIGRATED = "migrated"
     TEMPORARY_NUMBER_RELEASED = "temporary_number_released"
     CARRIER_OUTAGE = "carrier_outage"
     SUSPENDED = "suspended"  # a customer's numbers suspended for lack of funds

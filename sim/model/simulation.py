@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 
 from sim.errors import NumberFormatError
-from sim.model.account import caller_id_in, port_away_charges, suspend
+from sim.model.account import caller_id_in, migrate, port_away_charges, suspend
 from sim.model.activation import activate
 from sim.model.desk import Desk
 from sim.model.ledger import Instant, Ledger
@@ -51,7 +51,7 @@ RUN_GC_THRESHOLD = 20_000
 #: Hours after the port before a temporary number goes back to the pool (US seed).
 TEMPORARY_RELEASE_HOURS = 24.0
 #: States in which a withdrawal has nothing left to stop: the order is over or has ported.
-_NOT_WITHDRAWABLE = SETTLED | PORTED
+_NOT_WITHDRAWABLE = SETTLED | PORTED | {PortState.MIGRATED}
 #: States in which cancelling the old service no longer loses the numbers.
 _PAST_CANCELLING = _NOT_WITHDRAWABLE - {PortState.LOST}
 # Every order's path names these members. Read off its enum class, a member costs about five
@@ -298,6 +298,9 @@ class CutoverModel:
                 in_flight[n] += 1
             self.emit(_E_SUBMITTED, run, _S_REQUESTED, losing=order.losing,
                       gaining=order.gaining, requested_date=order.requested_date)
+            if order.method == "migration":
+                yield from self._migration(run)
+                return
             answer, deadline = timeline.deadlines(order.submitted, submitted, self._facts(order))
             answer_by = answer - epoch
             run.deadline_at = deadline - epoch
@@ -347,6 +350,13 @@ class CutoverModel:
         finally:
             for n in order.numbers:
                 in_flight[n] -= 1
+
+    def _migration(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
+        order = run.order
+        if (yield from migrate(self, run, self.scenario.customer(order.customer))):
+            self._charge_port_away(run)
+            if order.contract_end is not None or self._temporary_number(order):
+                yield from self._after_port(run)
 
     def _charge_port_away(self, run: PortRun) -> None:
         order = run.order

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sim.model.ledger import Ledger
-from sim.model.lifecycle import PORTED, SETTLED, EventKind, NumberStatus
+from sim.model.lifecycle import PORTED, SETTLED, EventKind, NumberStatus, PortState
 from sim.model.run_state import PortRun, RunState
 from sim.regimes.base import Regime
 from sim.regimes.costs import empty_costs
@@ -98,6 +98,8 @@ def summarise(state: RunState, ledger: Ledger, *, scenario: Scenario, seed: int,
         "until": _wall(epoch, now).isoformat(),
         "ports": dict(sorted(ports.items())),
         "numbers_ported": ported,
+        "numbers_migrated": sum(len(r.order.numbers) for r in runs
+                                if r.state == PortState.MIGRATED),
         "numbers_lost": sum(1 for s in state.status.values() if s == NumberStatus.LOST),
         "downtime_minutes": {
             "total": round(sum(per_number.values()), 3),

@@ -50,6 +50,7 @@ REJECTION_TEXT: dict[str, str] = {
     "inactive_number": "number has been inactive for more than 3 months",
     "quarantined": "number is suspended or in quarantine after its contract ended",
     "temporary_access": "the number is a temporary access: temporary accesses are not portable",
+    "no_written_authorisation": "a migration needs the customer's written authorisation",
 }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["LEAD_TIMES", "LeadTimeRow", "lead_time", "REGIME"]
+__all__ = ["LEAD_TIMES", "LeadTimeRow", "lead_time", "MIGRATION_NETWORKS", "is_migration_network",
+           "REGIME"]
 
+import re
 from collections.abc import Callable
 from datetime import time, timedelta
 from typing import NamedTuple
@@ -40,6 +42,23 @@ def lead_time(facts: OrderFacts) -> int:
     """Working days from submission to the port deadline for an order with these facts."""
     row = next(r for r in LEAD_TIMES if r.applies(facts))
     return row.range_holder if facts.losing_is_range_holder else row.not_range_holder
+
+
+#: UK provider page: numbers held through a reseller of these networks "can be migrated (written
+#: authorisation only) instead of ported". Matched on a carrier's name (or id), letters only,
+#: '&' read as 'and'.
+MIGRATION_NETWORKS = ("energis", "cableandwireless", "verizon")
+_MIGRATION_IDS = frozenset({"energis", "cw", "candw", "cablewireless", "verizon"})
+
+
+def is_migration_network(carrier_id: str, name: str) -> bool:
+    """Whether the carrier is Energis, Cable & Wireless or Verizon (the migration networks).
+
+    >>> is_migration_network("cw", "Cable & Wireless"), is_migration_network("bt", "BT")
+    (True, False)
+    """
+    key = re.sub(r"[^a-z]", "", name.lower().replace("&", "and"))
+    return carrier_id.lower() in _MIGRATION_IDS or key.startswith(MIGRATION_NETWORKS)
 
 
 REGIME = Regime(

@@ -50,6 +50,7 @@ STATE_COLOURS: dict[str, str] = {
     PortState.QUARANTINE: "#fdd0a2",
     PortState.RETURNED: "#fee391",
     PortState.LOST: "#252525",
+    PortState.MIGRATED: "#74c476",
     # the numbers of an account suspended for lack of funds (rows "account: <customer>")
     AccountState.SUSPENDED: "#e6550d",
     AccountState.RELEASED: "#636363",
@@ -304,6 +305,8 @@ def summary_table(summary: Mapping[str, Any]) -> Table:
     for state in sorted(ports, key=_state_order):
         table.add_row(f"ports {state}", str(ports[state]))
     table.add_row("numbers ported", str(summary.get("numbers_ported", 0)))
+    if summary.get("numbers_migrated"):
+        table.add_row("numbers migrated (network unchanged)", str(summary["numbers_migrated"]))
 
     downtime = summary.get("downtime_minutes") or {}
     table.add_row("downtime (min, total)", f"{float(downtime.get('total', 0.0)):,.1f}")

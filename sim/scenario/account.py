@@ -7,7 +7,7 @@ scenario that gives a term its regime does not have is told so, with the path.
 
 from __future__ import annotations
 
-__all__ = ["GRADES", "read_account", "check_order_against_account"]
+__all__ = ["GRADES", "METHODS", "read_account", "check_order_against_account", "check_migration"]
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 #: The discounted number grades of the UK provider terms.
 GRADES = ("gold", "silver", "bronze")
+#: How a port order moves the numbers: ported (the network changes) or migrated (UK NGN).
+METHODS = ("port", "migration")
 
 
 def read_account(r: FieldReader, d: dict[str, Any], p: str, numbers: tuple[str, ...],
@@ -148,3 +150,28 @@ def check_order_against_account(r: FieldReader, p: str, numbers: tuple[str, ...]
         r.err(f"{customer_path}.contract.start",
               f"the contract starts {customer.contract.start.isoformat()}, after port order at "
               f"{p} is submitted ({submitted.isoformat()})")
+
+
+def check_migration(r: FieldReader, p: str, numbers: tuple[str, ...], customer: Customer,
+                    carrier_name: str, regime: Regime | None) -> None:
+    """Issues (at ``p``, the order's ``method``) for a migration the UK provider page does not
+    allow: outside the uk regime, a geographic number, no reseller, or a network other than
+    Energis, Cable & Wireless or Verizon."""
+    from sim.numbering import NumberType, number_type
+    from sim.regimes.uk import is_migration_network
+
+    if regime is None:
+        return
+    if regime.name != "uk":
+        r.err(p, f"a migration is a uk rule (non-geographic numbers), not of {regime.name}")
+        return
+    kinds = (NumberType.NON_GEOGRAPHIC, NumberType.TOLL_FREE)
+    geographic = [n for n in numbers if number_type(n, "uk") not in kinds]
+    if geographic:
+        r.err(p, f"only non-geographic numbers can be migrated, not {geographic[0]}")
+    elif customer.reseller is None:
+        r.err(p, f"only numbers held through a reseller can be migrated; customer "
+              f"{customer.id!r} has no reseller")
+    elif not is_migration_network(customer.carrier, carrier_name):
+        r.err(p, f"only numbers with an Energis, Cable & Wireless or Verizon reseller can be "
+              f"migrated, not {carrier_name} ({customer.carrier})")

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from sim.numbering import default_routing_number
 from sim.routing.number_plan import PrefixMap
-from sim.scenario.account import check_order_against_account, read_account
+from sim.scenario.account import (
+    METHODS,
+    check_migration,
+    check_order_against_account,
+    read_account,
+)
 from sim.scenario.fields import REQUIRED, FieldReader, key_path
 from sim.scenario.types import (
     FAULT_KINDS,
@@ -45,6 +50,7 @@ class Reader(FieldReader):
         self.ddi_customers: set[str] = set()
         self.regime: Regime | None = None
         self.customer_paths: dict[str, str] = {}
+        self.carrier_names: dict[str, str] = {}
 
     def scenario(self, name_default: str) -> Scenario | None:
         top = self.mapping(self.src.data, "", "")
@@ -62,6 +68,7 @@ class Reader(FieldReader):
         if routing is not None and routing not in _SCHEMES:
             self.err("routing", f"unknown routing scheme {routing!r} (onward or direct)")
         carriers = self._carriers(top.get("carriers"), start, horizon)
+        self.carrier_names = {c.id: c.name for c in carriers}
         interconnects = self._interconnects(top.get("interconnects"))
         ranges = self._ranges(top.get("ranges"))
         customers = self._customers(top.get("customers"), ranges)
@@ -299,15 +306,24 @@ class Reader(FieldReader):
             faults = self._faults(d.get("faults"), key_path(p, "faults"), submitted, horizon,
                                   numbers)
             reattempt = self.get(d, "reattempt_days", p, self.non_negative_integer, 7)
+            method = self.get(d, "method", p, self.text, "port")
+            if method is not None and method not in METHODS:
+                self.err(key_path(p, "method"), f"unknown method {method!r} "
+                         f"({', '.join(METHODS)})")
             if cust:
                 check_order_against_account(self, p, numbers, submitted, cust,
                                             self.customer_paths[cust.id])
+                if method == "migration":
+                    check_migration(self, key_path(p, "method"), numbers, cust,
+                                    self.carrier_names.get(cust.carrier, cust.carrier),
+                                    self.regime)
             if (oid and cust and losing and gaining and submitted and request and numbers
                     and reattempt is not None):
                 out.append(PortOrder(
                     id=oid, customer=cust.id, numbers=numbers, losing=losing, gaining=gaining,
                     submitted=submitted, request=request, requested_date=requested, ddi=ddi,
                     faults=faults, contract_end=contract_end, reattempt_days=reattempt,
+                    method=method or "port",
                 ))
         self._check_overlaps(out)
         return tuple(out)
@@ -346,6 +362,7 @@ class Reader(FieldReader):
             signer=self.get(loa, "signer", key_path(p, "loa"), self.text,
                             cust.authorised_signers[0] if cust.authorised_signers else None),
             service_type=service,
+            written_authorisation=self.get(d, "written_authorisation", p, self.boolean, True),
         )
 
     def _faults(self, raw: Any, p: str, submitted: datetime | None, horizon: datetime | None,

@@ -162,6 +162,7 @@ class Request:
     loa_signed: bool = True
     signer: str | None = None
     service_type: str | None = None
+    written_authorisation: bool = True
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,9 @@ class PortOrder:
     faults: tuple[Fault, ...] = ()
     contract_end: datetime | None = None
     reattempt_days: int = 7
+    #: ``port`` (the serving network changes) or ``migration`` (UK NGN: the service moves to
+    #: the gaining provider, the network stays).
+    method: str = "port"
 
     def faults_of(self, kind: str) -> tuple[Fault, ...]:
         return tuple(f for f in self.faults if f.kind == kind)

@@ -3,16 +3,25 @@ ID a customer presents; pure functions, asked without a run."""
 
 from __future__ import annotations
 
+import types
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import simpy
 
-from sim.model.account import Charge, port_away_charges, presented_caller_id, suspend
+from sim.model.account import (
+    Charge,
+    caller_id_in,
+    migrate,
+    port_away_charges,
+    presented_caller_id,
+    suspend,
+)
 from sim.model.ledger import Ledger
-from sim.model.lifecycle import NumberStatus
-from sim.model.run_state import RunState
+from sim.model.lifecycle import NumberStatus, PortState
+from sim.model.run_state import PortRun, RunState
 from sim.regimes import get_regime
 from sim.scenario import Contract, Customer, GoldenNumber, PortOrder, Request, Suspension
 
@@ -127,3 +136,68 @@ def test_an_unpaid_suspension_ends_in_release() -> None:
     # free for another user: nobody answers it, and it is no longer held
     assert book.state.status == {PLAIN: NumberStatus.LOST} and book.state.quarantined == set()
     assert [r["event"] for r in book.ledger.records()] == ["suspended", "quarantined", "released"]
+
+
+class MigrationBook(Book):
+    """A Book whose emit records (event, state) and moves the run, as the model's does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emitted: list[tuple[str, str | None, dict]] = []
+
+    def emit(self, event, run, state=None, numbers=None, **extra) -> None:
+        if state is not None:
+            run.state = state
+        self.emitted.append((event, state, extra))
+
+
+NGN = "+448081570200"
+RESELLER_CUSTOMER = Customer(id="seaview", name="Seaview", account="A", address="X",
+                             carrier="energis", numbers=(NGN,), reseller="CallStream")
+
+
+def migration(**request: Any) -> PortRun:
+    return PortRun(PortOrder(
+        id="m", customer="seaview", numbers=(NGN,), losing="energis", gaining="callagenix",
+        submitted=datetime(2026, 11, 24, 10, tzinfo=UTC), method="migration",
+        requested_date=datetime(2026, 11, 25, 12, tzinfo=UTC),
+        request=Request(account="A", name="Seaview", address="X", **request)))
+
+
+def run_migration(book: MigrationBook, run: PortRun) -> list[bool]:
+    done: list[bool] = []
+
+    def process():
+        done.append((yield from migrate(book, run, RESELLER_CUSTOMER)))
+
+    book.env.process(process())
+    book.env.run()
+    return done
+
+
+def test_a_migration_needs_only_written_authorisation_and_no_desk() -> None:
+    book, run = MigrationBook(), migration()
+    assert run_migration(book, run) == [True]
+    # no desk and no lead time: migrated at the requested date; no change of serving network
+    assert run.state == PortState.MIGRATED
+    assert book.env.now == book.at(datetime(2026, 11, 25, 12, tzinfo=UTC)) == run.active_at
+    assert [(e, s) for e, s, _ in book.emitted] == [("validated", "validated"),
+                                                   ("migrated", "migrated")]
+    assert book.emitted[1][2] == {"network": "energis", "reseller": "CallStream",
+                                  "provider": "callagenix"}
+
+
+def test_a_migration_without_written_authorisation_is_rejected() -> None:
+    book, run = MigrationBook(), migration(written_authorisation=False)
+    assert run_migration(book, run) == [False]
+    assert book.emitted[0][:2] == ("rejected", "rejected")
+    assert book.emitted[0][2]["reason"] == "no_written_authorisation"
+
+
+def test_a_migrated_number_presents_its_own_caller_id() -> None:
+    state = RunState([migration().order], ["energis"])
+    scenario = types.SimpleNamespace(customers=(replace(RESELLER_CUSTOMER,
+                                                        temporary_number=GOLD),))
+    assert caller_id_in(scenario, state, NGN) == GOLD  # type: ignore[arg-type]
+    state.runs["m"].state = PortState.MIGRATED
+    assert caller_id_in(scenario, state, NGN) == NGN  # type: ignore[arg-type]

@@ -95,6 +95,7 @@ def test_a_whole_summary() -> None:
         "ports": {"accepted": 1, "active": 1, "not_submitted": 1, "quarantine": 1,
                   "rejected": 1},
         "numbers_ported": 3,
+        "numbers_migrated": 0,
         "numbers_lost": 1,
         "downtime_minutes": {"total": 231.0, "per_number": {
             "+351210000001": 15.5, "+351210000002": 15.5, "+351210000003": 200.0}},
@@ -238,3 +239,12 @@ def test_charges_in_the_ledger_are_costs_by_currency_and_kind() -> None:
     assert costs["USD"]["total"] == 0.0
     # charges are not statutory compensation
     assert summary(state_of(), ledger, now=DAY)["compensation_eur"] == 0.0
+
+
+def test_migrated_numbers_are_told_apart_from_ported_ones() -> None:
+    state = state_of((order("ported", "+351210000001"), {"state": PortState.ACTIVE}),
+                     (order("migrated", "+351210000002", "+351210000003"),
+                      {"state": PortState.MIGRATED}))
+    result = summary(state, now=DAY)
+    assert result["ports"] == {"active": 1, "migrated": 1}
+    assert (result["numbers_ported"], result["numbers_migrated"]) == (1, 2)

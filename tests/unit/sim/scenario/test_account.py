@@ -144,3 +144,67 @@ def test_suspensions_outside_the_uk_are_refused() -> None:
                         for i, c in enumerate(["bt", "callagenix", "vodafone"], 1)]
     data["customers"][0].update(numbers=["+351 21 000 0001"], voicemail=[], pvc="123456789012")
     assert any("customers[0].suspensions" in e and "not of pt" in e for e in errors_of(data))
+
+
+def ngn(**order: Any) -> dict[str, Any]:
+    """A customer on 0808 with a reseller of Energis, and a migration order."""
+    data = mutate(lambda d: None)
+    data["carriers"].append({"id": "energis", "name": "Energis"})
+    data["ranges"].append({"prefix": "+44 808 157 02", "holder": "energis"})
+    data["customers"].append({"id": "seaview", "name": "Seaview", "reseller": "CallStream",
+                              "numbers": ["0808 157 0200"]})
+    data["port_orders"].append({"id": "m", "customer": "seaview", "gaining": "callagenix",
+                                "submitted": "2026-11-24T10:00:00", "method": "migration",
+                                **order})
+    return data
+
+
+def test_a_migration_is_read() -> None:
+    order = load(ngn(request={"written_authorisation": False})).port_orders[1]
+    assert order.method == "migration" and order.request.written_authorisation is False
+    assert load(ngn()).port_orders[0].method == "port"  # the default
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    # an unknown method
+    (lambda d: d["port_orders"][1].update(method="transfer"),
+     "unknown method 'transfer' (port, migration)"),
+    # BT is not a migration network
+    (lambda d: d["ranges"][1].update(holder="bt"),
+     "only numbers with an Energis, Cable & Wireless or Verizon reseller can be migrated, not "
+     "bt (bt)"),
+    # no reseller
+    (lambda d: d["customers"][1].pop("reseller"),
+     "only numbers held through a reseller can be migrated; customer 'seaview' has no "
+     "reseller"),
+    # a geographic number
+    (lambda d: d["port_orders"].append({"id": "g", "customer": "acme", "gaining": "callagenix",
+                                        "submitted": "2026-11-24T10:00:00",
+                                        "numbers": ["01632 960002"], "method": "migration"}),
+     "only non-geographic numbers can be migrated, not +441632960002"),
+])
+def test_a_migration_the_provider_page_does_not_allow_names_the_path(change, message) -> None:
+    data = ngn()
+    change(data)
+    errors = errors_of(data)
+    assert any(".method (line" in e and e.endswith(": " + message) for e in errors), errors
+
+
+def test_a_migration_is_a_uk_rule() -> None:
+    data = ngn()
+    assert load(data).port_orders[1].method == "migration"
+    pt = copy.deepcopy(BASE_PT)
+    pt["port_orders"][0]["method"] = "migration"
+    errors = errors_of(pt)
+    assert any(e.startswith("port_orders[0].method (line") and "not of pt" in e for e in errors)
+
+
+BASE_PT: dict[str, Any] = {
+    "regime": "pt", "start": "2026-11-30T00:00:00Z", "horizon": "2026-12-30T00:00:00Z",
+    "carriers": [{"id": "meo"}, {"id": "nos"}], "interconnects": [["meo", "nos"]],
+    "ranges": [{"prefix": "+351 21", "holder": "meo"}],
+    "customers": [{"id": "ana", "name": "Ana", "pvc": "123456789012",
+                   "numbers": ["21 000 0001"]}],
+    "port_orders": [{"id": "p", "customer": "ana", "gaining": "nos",
+                     "submitted": "2026-12-02T10:00:00"}],
+}
