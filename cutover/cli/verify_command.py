@@ -27,6 +27,8 @@ from cutover.cli.options import EXIT_CHECKS_FAILED, EXIT_OK, INSTANT, BadInput, 
               default=None, help="Write JUnit XML here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Write JSON lines (one record per check) here.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Write the verification as one self-contained HTML page here.")
 @click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
 @click.option("--concurrency", type=click.IntRange(1, 128), default=None,
               help="Numbers checked at once (default 24).")
@@ -35,7 +37,8 @@ from cutover.cli.options import EXIT_CHECKS_FAILED, EXIT_OK, INSTANT, BadInput, 
 @click.option("--ami-user", default="cutover", show_default=True, help="AMI username.")
 @click.option("--ami-secret", default=None, help="AMI secret (or $CUTOVER_AMI_SECRET).")
 def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[datetime, ...],
-           junit: Path | None, json_path: Path | None, seed: int | None,
+           junit: Path | None, json_path: Path | None, html_path: Path | None,
+           seed: int | None,
            concurrency: int | None, ami_address: str | None, ami_user: str,
            ami_secret: str | None) -> int:
     """Check every number of every port order of SCENARIO with real calls at each checkpoint.
@@ -101,6 +104,8 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
             journal.close()
             if stop is not None:
                 stop()
+            if html_path is not None:  # the checks done so far, also after an interruption
+                _write_html(html_path, journal.results, scenario.name, stats)
     from rich.console import Console
 
     console = Console()
@@ -188,3 +193,12 @@ def _uninterruptible() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _write_html(path: Path, results: Any, suite: str, stats: dict[str, Any]) -> None:
+    from sip_harness.verify.html_report import write_verify_report
+
+    try:
+        write_verify_report(path, results, suite=suite, stats=stats)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot write the HTML report: {exc.strerror or exc}") from exc

@@ -164,3 +164,15 @@ def test_an_asterisk_that_fails_to_start_leaves_no_directory_and_empty_valid_fil
     assert capsys.readouterr().err == "port 5060/udp is in use\n"
     assert ET.parse(out / "r.xml").getroot().findall("testsuite") == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_html_is_written_with_the_checks_done_also_when_interrupted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _fake_suite(monkeypatch, tmp_path, KeyboardInterrupt())
+    page = tmp_path / "out" / "verify.html"
+    page.parent.mkdir()
+    assert main(["verify", UK, "--html", str(page)]) == 130
+    text = page.read_text(encoding="utf-8")
+    assert 'data-figure="passed">1<' in text and 'data-figure="failed">1<' in text
+    assert 'data-number="+441632960002" data-check="inbound"' in text  # the failure, listed
+    assert sorted(p.name for p in page.parent.iterdir()) == ["verify.html"]
