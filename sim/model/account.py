@@ -59,8 +59,11 @@ def port_away_charges(order: PortOrder, customer: Customer, regime: Regime, port
 
     A Gold/Silver/Bronze number among the order's numbers: its porting fee (UK provider
     terms); with ``contract`` (the first port away from the account), the early termination
-    of the customer's minimum term or loyalty period. Nothing owed is left out.
+    of the customer's minimum term or loyalty period. Nothing owed is left out, and nothing
+    at all for a port without the subscriber's consent (ANACOM FAQ 14: no fees or penalties).
     """
+    if order.faults and order.faults_of("no_consent"):
+        return []
     terms, currency, payee = regime.terms, regime.currency, order.losing
     out: list[Charge] = []
     for g in customer.golden_numbers:

@@ -21,8 +21,9 @@ from sim.model.lifecycle import EventKind, NumberStatus, PortState
 from sim.model.run_state import PortRun, RunState
 from sim.model.traffic import Switchboard
 from sim.regimes.timeline import Timeline
+from sim.scenario import Fault
 
-__all__ = ["activate", "CutoverWindow", "SWITCH_MINUTES", "DETECT_MINUTES"]
+__all__ = ["activate", "remedy", "CutoverWindow", "SWITCH_MINUTES", "DETECT_MINUTES"]
 
 #: Minutes the switch-over takes inside the window when no fault says otherwise.
 SWITCH_MINUTES = (2.0, 15.0)
@@ -116,6 +117,29 @@ def activate(window: CutoverWindow, run: PortRun) -> Generator[simpy.Event, Any,
         run.port_at = retry - window.epoch
         window.emit(EventKind.REATTEMPT_SCHEDULED, run, PortState.ACCEPTED,
                     port_date=Instant(retry))
+
+
+def remedy(window: CutoverWindow, run: PortRun, fault: Fault
+           ) -> Generator[simpy.Event, Any, None]:
+    """A port without the subscriber's consent (ANACOM FAQ 14): from the activation the
+    fault's numbers (default: the order's) are unduly ported; at the fault's ``at`` (at once
+    if that is past; never without one) they are ported back to the losing carrier.
+
+    Call it once the order is ACTIVE; ``run.remedied_at`` is set when it is undone.
+    """
+    order = run.order
+    numbers = (fault.number,) if fault.number else order.numbers
+    window.emit(EventKind.PORTED_WITHOUT_CONSENT, run, None, numbers,
+                losing=order.losing, gaining=order.gaining)
+    if fault.at is None:
+        return
+    yield window.until(fault.at.timestamp() - window.epoch)
+    yield window.publish(numbers, order.losing, "remedy")
+    run.remedied_at = window.env.now
+    whole = numbers == order.numbers
+    minutes = (window.env.now - (run.active_at or window.env.now)) / 60.0
+    window.emit(EventKind.REMEDIED, run, PortState.REMEDIED if whole else None, numbers,
+                carrier=order.losing, minutes_unduly_ported=round(minutes, 3))
 
 
 def _days_late(epoch: float, deadline: float, done: float) -> int:

@@ -36,6 +36,7 @@ class PortState(StrEnum):
     RETURNED = "returned"
     LOST = "lost"
     MIGRATED = "migrated"  # UK NGN: the service moved to the gaining provider, the network not
+    REMEDIED = "remedied"  # ported without consent, then ported back to the losing carrier
 
 
 #: States an order ends in without its numbers moving: no deadline can be breached any more.
@@ -84,6 +85,8 @@ class EventKind(StrEnum):
     SERVICE_CANCELLED = "service_cancelled"
     NUMBER_LOST = "number_lost"
     MIGRATED = "migrated"
+    PORTED_WITHOUT_CONSENT = "ported_without_consent"
+    REMEDIED = "remedied"
     TEMPORARY_NUMBER_RELEASED = "temporary_number_released"
     CARRIER_OUTAGE = "carrier_outage"
     SUSPENDED = "suspended"  # a customer's numbers suspended for lack of funds

@@ -32,6 +32,8 @@ class PortRun:
     active_at: float | None = None
     process: simpy.Process | None = None
     interruptions: list[float] = field(default_factory=list)
+    #: A port without the subscriber's consent: when it was undone (None: not yet).
+    remedied_at: float | None = None
 
 
 @dataclass

@@ -26,7 +26,7 @@ import simpy
 
 from sim.errors import NumberFormatError
 from sim.model.account import caller_id_in, migrate, port_away_charges, suspend
-from sim.model.activation import activate
+from sim.model.activation import activate, remedy
 from sim.model.desk import Desk
 from sim.model.ledger import Instant, Ledger
 from sim.model.lifecycle import PORTED, SETTLED, EventKind, NumberStatus, PortState
@@ -343,6 +343,8 @@ class CutoverModel:
                       deadline=Instant(deadline), late_answer=late_answer)
             yield from activate(self, run)
             self._charge_port_away(run)
+            for fault in _faults(order, "no_consent"):
+                self.env.process(remedy(self, run, fault))
             if order.contract_end is not None or self._temporary_number(order):
                 yield from self._after_port(run)
         except simpy.Interrupt:

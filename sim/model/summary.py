@@ -39,6 +39,20 @@ def _breached(run: PortRun, now: float) -> bool:
     return done > run.deadline_at
 
 
+def _no_consent(regime: Regime, run: PortRun, now: float) -> float:
+    # ANACOM FAQ 14: from the activation until remedied (or until now, while it is not)
+    order = run.order
+    if not order.faults or run.active_at is None:
+        return 0.0
+    owed = 0.0
+    for fault in order.faults_of("no_consent"):
+        end = run.remedied_at if run.remedied_at is not None else now
+        numbers = 1 if fault.number else len(order.numbers)
+        owed += regime.no_consent_compensation(numbers=numbers,
+                                               minutes=max(0.0, end - run.active_at) / 60.0)
+    return owed
+
+
 def _rounded(costs: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
     # every amount to the cent, the total the sum of the rounded amounts
     out = {}
@@ -80,9 +94,11 @@ def summarise(state: RunState, ledger: Ledger, *, scenario: Scenario, seed: int,
         delay, interruption = regime.compensation_parts(
             numbers=len(order.numbers), days_late=_days_late(regime, epoch, run, now),
             interruption_minutes_beyond_window=beyond, window_minutes=window)
+        no_consent = _no_consent(regime, run, now)
         owed_in["compensation_delay"] += delay
         owed_in["compensation_interruption"] += interruption
-        owed = delay + interruption
+        owed_in["compensation_no_consent"] += no_consent
+        owed = delay + interruption + no_consent
         if owed:
             compensation[order.id] = round(owed, 2)
     for row in ledger.records_of(EventKind.CHARGE):

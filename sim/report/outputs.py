@@ -51,6 +51,7 @@ STATE_COLOURS: dict[str, str] = {
     PortState.RETURNED: "#fee391",
     PortState.LOST: "#252525",
     PortState.MIGRATED: "#74c476",
+    PortState.REMEDIED: "#fb6a4a",
     # the numbers of an account suspended for lack of funds (rows "account: <customer>")
     AccountState.SUSPENDED: "#e6550d",
     AccountState.RELEASED: "#636363",

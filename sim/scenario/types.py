@@ -41,6 +41,8 @@ FAULT_KINDS = {
     "withdraw": "the customer withdraws the order at `at` (refused after the point of no return)",
     "cancel_old_service": "the customer cancels the old service at `at`; unported numbers are lost",
     "misconfigure": "the harness leaves one ported number on the old trunk (SIP checks fail)",
+    "no_consent": "the port moves `number` (default: all) without the subscriber's consent; "
+                  "remedied (ported back) at `at`, if given",
 }
 
 

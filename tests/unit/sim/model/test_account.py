@@ -23,7 +23,7 @@ from sim.model.ledger import Ledger
 from sim.model.lifecycle import NumberStatus, PortState
 from sim.model.run_state import PortRun, RunState
 from sim.regimes import get_regime
-from sim.scenario import Contract, Customer, GoldenNumber, PortOrder, Request, Suspension
+from sim.scenario import Contract, Customer, Fault, GoldenNumber, PortOrder, Request, Suspension
 
 GOLD, SILVER, PLAIN = "+441632970010", "+441632970011", "+441632970012"
 PORTED = datetime(2026, 12, 5, 0, 11, tzinfo=UTC)
@@ -201,3 +201,9 @@ def test_a_migrated_number_presents_its_own_caller_id() -> None:
     assert caller_id_in(scenario, state, NGN) == GOLD  # type: ignore[arg-type]
     state.runs["m"].state = PortState.MIGRATED
     assert caller_id_in(scenario, state, NGN) == NGN  # type: ignore[arg-type]
+
+
+def test_nothing_is_charged_for_a_port_without_consent() -> None:
+    # ANACOM FAQ 14: no fees or penalties for a number ported without the subscriber's consent
+    unconsented = replace(ORDER, faults=(Fault(kind="no_consent"),))
+    assert port_away_charges(unconsented, CUSTOMER, UK, PORTED) == []

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import simpy
 
-from sim.model.activation import DETECT_MINUTES, SWITCH_MINUTES, activate
+from sim.model.activation import DETECT_MINUTES, SWITCH_MINUTES, activate, remedy
 from sim.model.ledger import Instant
 from sim.model.lifecycle import EventKind, NumberStatus, PortState
 from sim.model.run_state import PortRun, RunState
@@ -233,3 +233,46 @@ def test_zero_reattempt_days_take_the_next_slot_after_the_rollback() -> None:
     window.start(failing)
     window.env.run(until=PORT_AT + DAY)
     assert window.event(EventKind.REATTEMPT_SCHEDULED) == {"port_date": at(PORT_AT + 7 * DAY)}
+
+
+def test_a_port_without_consent_is_remedied_back_to_the_losing_carrier() -> None:
+    # ANACOM FAQ 14: the order ported NUMBERS[1], which nobody asked for; undone a week later
+    fault = Fault(kind="no_consent", number=NUMBERS[1], at=START.replace(day=30))
+    o = order(fault)
+    window = Window(o)
+    run = window.state.runs[o.id]
+    run.state, run.active_at = PortState.ACTIVE, PORT_AT
+    window.env.run(until=PORT_AT)
+    window.env.process(remedy(window, run, fault))
+    window.env.run()
+    assert window.log == [(EventKind.PORTED_WITHOUT_CONSENT, None), (EventKind.REMEDIED, None)]
+    # only that number goes back, to the losing carrier, at the remedy's instant
+    assert [(t, carrier, note) for t, carrier, note, _ in window.published] == [
+        (7 * DAY, "bt", "remedy")]
+    assert run.remedied_at == 7 * DAY and run.state == PortState.ACTIVE
+    assert window.event(EventKind.REMEDIED)["minutes_unduly_ported"] == 2 * 1440.0
+
+
+def test_a_port_without_consent_of_the_whole_order_and_no_remedy_yet() -> None:
+    fault = Fault(kind="no_consent")
+    o = order(fault)
+    window = Window(o)
+    run = window.state.runs[o.id]
+    run.state, run.active_at = PortState.ACTIVE, PORT_AT
+    window.env.process(remedy(window, run, fault))
+    window.env.run()
+    # no remedy given: still unduly ported at the horizon (compensation runs on)
+    assert window.log == [(EventKind.PORTED_WITHOUT_CONSENT, None)]
+    assert window.published == [] and run.remedied_at is None
+
+
+def test_a_remedy_of_the_whole_order_leaves_it_remedied() -> None:
+    fault = Fault(kind="no_consent", at=START.replace(day=29))
+    o = order(fault)
+    window = Window(o)
+    run = window.state.runs[o.id]
+    run.state, run.active_at = PortState.ACTIVE, PORT_AT
+    window.env.run(until=PORT_AT)
+    window.env.process(remedy(window, run, fault))
+    window.env.run()
+    assert window.log[-1] == (EventKind.REMEDIED, PortState.REMEDIED)

@@ -7,6 +7,7 @@ day late, 20 EUR per number per started day of an interruption past the window).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from sim.model.run_state import RunState
 from sim.model.summary import summarise
 from sim.regimes import get_regime
 from sim.regimes.costs import COST_KINDS
-from sim.scenario import Carrier, PortOrder, Request, Scenario
+from sim.scenario import Carrier, Fault, PortOrder, Request, Scenario
 
 START = datetime(2026, 12, 1, tzinfo=UTC)  # a Tuesday
 EPOCH = START.timestamp()
@@ -248,3 +249,26 @@ def test_migrated_numbers_are_told_apart_from_ported_ones() -> None:
     result = summary(state, now=DAY)
     assert result["ports"] == {"active": 1, "migrated": 1}
     assert (result["numbers_ported"], result["numbers_migrated"]) == (1, 2)
+
+
+@pytest.mark.parametrize(("fault", "remedied_at", "now", "owed"), [
+    # one number unduly ported for 2 days and a minute, then remedied: 3 started days
+    (Fault("no_consent", number="+351210000002"), 2 * DAY + 60, 10 * DAY, 60.0),
+    # the whole order (2 numbers), not remedied yet: counted until now (1.5 days: 2 days)
+    (Fault("no_consent"), None, 1.5 * DAY, 2 * 2 * 20.0),
+])
+def test_compensation_for_a_port_without_consent(fault: Fault, remedied_at: float | None,
+                                                 now: float, owed: float) -> None:
+    o = replace(order("p", "+351210000001", "+351210000002"), faults=(fault,))
+    state = state_of((o, {"state": PortState.ACTIVE, "active_at": 0.0,
+                          "remedied_at": remedied_at}))
+    result = summary(state, now=now)
+    assert result["costs"]["EUR"]["compensation_no_consent"] == owed
+    assert result["compensation_eur"] == result["costs"]["EUR"]["total"] == owed
+
+
+def test_a_port_without_consent_is_capped_at_5000_eur_per_request() -> None:
+    numbers = [f"+3512100{i:05d}" for i in range(50)]
+    o = replace(order("p", *numbers), faults=(Fault("no_consent"),))
+    state = state_of((o, {"state": PortState.ACTIVE, "active_at": 0.0}))
+    assert summary(state, now=10 * DAY)["costs"]["EUR"]["compensation_no_consent"] == 5000.0
