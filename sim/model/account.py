@@ -10,7 +10,7 @@ ID. :func:`suspend` is the SimPy process of one suspension (its phases are pure 
 from __future__ import annotations
 
 __all__ = ["Charge", "port_away_charges", "presented_caller_id", "caller_id_in", "suspend",
-           "migrate", "AccountBook"]
+           "migrate", "after_port_away", "dsl_decision", "check_dsl", "AccountBook"]
 
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -31,7 +31,7 @@ from sim.regimes.costs import (
     reconnection_fee,
     suspension_phases,
 )
-from sim.scenario import Customer, PortOrder, Scenario, Suspension
+from sim.scenario import Customer, Dsl, PortOrder, Scenario, Suspension
 
 
 @dataclass(frozen=True)
@@ -113,12 +113,16 @@ def presented_caller_id(number: str, customer: Customer | None, *, active: bool)
 
 
 class AccountBook(Protocol):
-    """What a suspension reads and changes in its run (the model is one)."""
+    """What the account's processes read and change in their run (the model is one)."""
 
     env: simpy.Environment
+    scenario: Scenario
     regime: Regime
     state: RunState
     ledger: Ledger
+
+    def wall(self, s: float) -> datetime:
+        """The aware UTC datetime of simulated second ``s``."""
 
     def until(self, s: float) -> simpy.Timeout:
         """A timeout that ends at simulated second ``s``."""
@@ -210,4 +214,59 @@ def migrate(book: AccountBook, run: PortRun, customer: Customer
     run.active_at = book.env.now
     book.emit(EventKind.MIGRATED, run, PortState.MIGRATED, network=order.losing,
               reseller=customer.reseller, provider=order.gaining)
+    return True
+
+
+def after_port_away(book: AccountBook, run: PortRun) -> None:
+    """Once ``run``'s port is active: the charges the losing carrier's terms put on it
+    (:func:`port_away_charges`, the account's term once) and a DSL lost with the line."""
+    order = run.order
+    customer = book.scenario.customer(order.customer)
+    now = book.wall(book.env.now)
+    if customer.dsl is not None and dsl_decision(customer.dsl, ignore=order.ignore_dsl,
+                                                 at=now)[0] == "lose":
+        book.emit(EventKind.DSL_LOST, run, None, reason="the port went ahead with the DSL on "
+                  "the same line, not separated: the DSL service is lost")
+    if not (customer.golden_numbers or customer.contract):
+        return  # most customers: nothing their terms charge
+    first = order.customer not in book.state.left
+    book.state.left.add(order.customer)
+    for charge in port_away_charges(order, customer, book.regime, now, contract=first):
+        book.emit(EventKind.CHARGE, run, None, (charge.number,) if charge.number else None,
+                  **charge.fields())
+
+
+def dsl_decision(dsl: Dsl, *, ignore: bool, at: datetime) -> tuple[str, datetime | None]:
+    """What DSL on the phone line means for a port at ``at`` (Ooma seed): ``("proceed",
+    None)`` when there is none on the same line or it is separated by then; ``("hold",
+    separated)`` until it is separated, when that is to come; ``("reject", None)`` when it
+    never is; ``("lose", None)`` when the order goes ahead anyway (``ignore``): the DSL
+    "may be lost after the port completes".
+    """
+    if not dsl.same_line or (dsl.separated is not None and dsl.separated <= at):
+        return "proceed", None
+    if ignore:
+        return "lose", None
+    if dsl.separated is not None:
+        return "hold", dsl.separated
+    return "reject", None
+
+
+def check_dsl(book: AccountBook, run: PortRun, customer: Customer
+              ) -> Generator[simpy.Event, Any, bool]:
+    """At validation: reject (``dsl_on_line``) or hold the order until the customer's DSL is
+    separated from the line; returns whether the order goes on."""
+    assert customer.dsl is not None
+    action, until = dsl_decision(customer.dsl, ignore=run.order.ignore_dsl,
+                                 at=book.wall(book.env.now))
+    if action == "reject":
+        from sim.regimes.base import REJECTION_TEXT
+
+        book.emit(EventKind.REJECTED, run, PortState.REJECTED, reason="dsl_on_line",
+                  detail=REJECTION_TEXT["dsl_on_line"], reasons=["dsl_on_line"])
+        return False
+    if action == "hold" and until is not None:
+        book.emit(EventKind.HELD, run, PortState.HELD, reason="dsl_on_line", until=until)
+        yield book.until(book.sim_time(until))
+        book.emit(EventKind.DSL_SEPARATED, run, None)
     return True

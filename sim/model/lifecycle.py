@@ -36,6 +36,7 @@ class PortState(StrEnum):
     RETURNED = "returned"
     LOST = "lost"
     MIGRATED = "migrated"  # UK NGN: the service moved to the gaining provider, the network not
+    HELD = "held"  # validated but held: the DSL on the line must be separated first
     REMEDIED = "remedied"  # ported without consent, then ported back to the losing carrier
 
 
@@ -85,6 +86,9 @@ class EventKind(StrEnum):
     SERVICE_CANCELLED = "service_cancelled"
     NUMBER_LOST = "number_lost"
     MIGRATED = "migrated"
+    HELD = "held"
+    DSL_SEPARATED = "dsl_separated"
+    DSL_LOST = "dsl_lost"
     PORTED_WITHOUT_CONSENT = "ported_without_consent"
     REMEDIED = "remedied"
     TEMPORARY_NUMBER_RELEASED = "temporary_number_released"

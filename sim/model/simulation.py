@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 
 from sim.errors import NumberFormatError
-from sim.model.account import caller_id_in, migrate, port_away_charges, suspend
+from sim.model.account import after_port_away, caller_id_in, check_dsl, migrate, suspend
 from sim.model.activation import activate, remedy
 from sim.model.desk import Desk
 from sim.model.ledger import Instant, Ledger
@@ -313,12 +313,14 @@ class CutoverModel:
                 now = self.env.now
                 clock = timeline.clock_start(round(epoch + now)) - epoch
                 yield self.until(max(now, clock) + work)
-            reasons = rejection_reasons(
-                order, self.scenario.customer(order.customer), regime=self.regime,
-                in_flight=in_flight, quarantined=state.quarantined)
+            customer = self.scenario.customer(order.customer)
+            reasons = rejection_reasons(order, customer, regime=self.regime,
+                                        in_flight=in_flight, quarantined=state.quarantined)
             if reasons:
                 self.emit(EventKind.REJECTED, run, PortState.REJECTED, reason=reasons[0],
                           detail=_reason_text(reasons[0]), reasons=list(reasons))
+                return
+            if customer.dsl is not None and not (yield from check_dsl(self, run, customer)):
                 return
             self.emit(_E_VALIDATED, run, _S_VALIDATED)
             late_answer = self.env.now > answer_by
@@ -342,7 +344,7 @@ class CutoverModel:
                       point_of_no_return=Instant(round(epoch + run.no_return_at)),
                       deadline=Instant(deadline), late_answer=late_answer)
             yield from activate(self, run)
-            self._charge_port_away(run)
+            after_port_away(self, run)
             for fault in _faults(order, "no_consent"):
                 self.env.process(remedy(self, run, fault))
             if order.contract_end is not None or self._temporary_number(order):
@@ -356,21 +358,9 @@ class CutoverModel:
     def _migration(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
         order = run.order
         if (yield from migrate(self, run, self.scenario.customer(order.customer))):
-            self._charge_port_away(run)
+            after_port_away(self, run)
             if order.contract_end is not None or self._temporary_number(order):
                 yield from self._after_port(run)
-
-    def _charge_port_away(self, run: PortRun) -> None:
-        order = run.order
-        customer = self.scenario.customer(order.customer)
-        if not (customer.golden_numbers or customer.contract):
-            return  # most customers: nothing their terms charge
-        first = order.customer not in self.state.left
-        self.state.left.add(order.customer)
-        for charge in port_away_charges(order, customer, self.regime, self.wall(self.env.now),
-                                        contract=first):
-            numbers = (charge.number,) if charge.number else None
-            self.emit(EventKind.CHARGE, run, None, numbers, **charge.fields())
 
     def _temporary_number(self, order: PortOrder) -> str | None:
         return self.scenario.customer(order.customer).temporary_number

@@ -51,6 +51,8 @@ REJECTION_TEXT: dict[str, str] = {
     "quarantined": "number is suspended or in quarantine after its contract ended",
     "temporary_access": "the number is a temporary access: temporary accesses are not portable",
     "no_written_authorisation": "a migration needs the customer's written authorisation",
+    "dsl_on_line": ("DSL is delivered on the same line: the port cannot proceed until the two "
+                    "are separated (stand-alone / dry-loop DSL)"),
 }
 
 

@@ -52,6 +52,7 @@ STATE_COLOURS: dict[str, str] = {
     PortState.LOST: "#252525",
     PortState.MIGRATED: "#74c476",
     PortState.REMEDIED: "#fb6a4a",
+    PortState.HELD: "#fdae6b",
     # the numbers of an account suspended for lack of funds (rows "account: <customer>")
     AccountState.SUSPENDED: "#e6550d",
     AccountState.RELEASED: "#636363",

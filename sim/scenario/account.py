@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sim.scenario.fields import FieldReader, key_path
-from sim.scenario.types import Contract, Customer, GoldenNumber, Suspension
+from sim.scenario.types import Contract, Customer, Dsl, GoldenNumber, Suspension
 
 if TYPE_CHECKING:
     from sim.regimes.base import Regime
@@ -40,7 +40,21 @@ def read_account(r: FieldReader, d: dict[str, Any], p: str, numbers: tuple[str, 
     suspensions = _suspensions(r, d.get("suspensions"), key_path(p, "suspensions"), numbers,
                                regime)
     return {"golden_numbers": golden, "contract": contract, "temporary_access": bool(temporary),
-            "suspensions": suspensions}
+            "suspensions": suspensions, "dsl": _dsl(r, d.get("dsl"), key_path(p, "dsl"))}
+
+
+def _dsl(r: FieldReader, raw: Any, p: str) -> Dsl | None:
+    if raw is None:
+        return None
+    d = r.mapping(raw, p, "dsl")
+    if d is None:
+        return None
+    same_line = r.get(d, "same_line", p, r.boolean, True)
+    separated = r.get(d, "separated", p, r.time, None)
+    if separated is not None and same_line is False:
+        r.err(key_path(p, "separated"), "only DSL on the same line as the phone service is "
+              "separated (same_line is false)")
+    return Dsl(bool(same_line), separated) if same_line is not None else None
 
 
 def _suspensions(r: FieldReader, raw: Any, p: str, numbers: tuple[str, ...],
@@ -136,9 +150,13 @@ def _contract(r: FieldReader, raw: Any, p: str, regime: Regime | None) -> Contra
 
 def check_order_against_account(r: FieldReader, p: str, numbers: tuple[str, ...],
                                 submitted: datetime | None, customer: Customer,
-                                customer_path: str) -> None:
+                                customer_path: str, *, ignore_dsl: bool = False) -> None:
     """Issues for a port order (at ``p``) that an account term cannot precede: a golden number
-    purchased, or a contract started, after the order is submitted."""
+    purchased, or a contract started, after the order is submitted; ``ignore_dsl`` without a
+    DSL on the customer's line."""
+    if ignore_dsl and (customer.dsl is None or not customer.dsl.same_line):
+        r.err(key_path(p, "ignore_dsl"), f"customer {customer.id!r} has no DSL on the same line "
+              f"to ignore")
     if submitted is None:
         return
     for i, g in enumerate(customer.golden_numbers):

@@ -18,6 +18,7 @@ from sim.scenario.types import (
     Checkpoint,
     Contract,
     Customer,
+    Dsl,
     Fault,
     GoldenNumber,
     Mailbox,
@@ -36,6 +37,7 @@ _TYPES: dict[str, type] = {
     "customer": Customer, "mailbox": Mailbox, "order": PortOrder, "request": Request,
     "fault": Fault, "traffic": Traffic, "checkpoint": Checkpoint,
     "golden_number": GoldenNumber, "contract": Contract, "suspension": Suspension,
+    "dsl": Dsl,
 }
 # fields the YAML does not give: the regime's country, the file read, an order's DDI flag (the
 # order's numbers have a block)

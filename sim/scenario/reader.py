@@ -310,9 +310,11 @@ class Reader(FieldReader):
             if method is not None and method not in METHODS:
                 self.err(key_path(p, "method"), f"unknown method {method!r} "
                          f"({', '.join(METHODS)})")
+            ignore_dsl = self.get(d, "ignore_dsl", p, self.boolean, False)
             if cust:
                 check_order_against_account(self, p, numbers, submitted, cust,
-                                            self.customer_paths[cust.id])
+                                            self.customer_paths[cust.id],
+                                            ignore_dsl=bool(ignore_dsl))
                 if method == "migration":
                     check_migration(self, key_path(p, "method"), numbers, cust,
                                     self.carrier_names.get(cust.carrier, cust.carrier),
@@ -323,7 +325,7 @@ class Reader(FieldReader):
                     id=oid, customer=cust.id, numbers=numbers, losing=losing, gaining=gaining,
                     submitted=submitted, request=request, requested_date=requested, ddi=ddi,
                     faults=faults, contract_end=contract_end, reattempt_days=reattempt,
-                    method=method or "port",
+                    method=method or "port", ignore_dsl=bool(ignore_dsl),
                 ))
         self._check_overlaps(out)
         return tuple(out)

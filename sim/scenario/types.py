@@ -22,6 +22,7 @@ __all__ = [
     "GoldenNumber",
     "Contract",
     "Suspension",
+    "Dsl",
     "Customer",
     "Request",
     "Fault",
@@ -118,6 +119,15 @@ class Suspension:
 
 
 @dataclass(frozen=True)
+class Dsl:
+    """DSL internet on the customer's line (Ooma seed): on the same line as the phone
+    service until ``separated`` (stand-alone / dry-loop DSL), if that ever comes."""
+
+    same_line: bool = True
+    separated: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Customer:
     """The account as the losing carrier's records (the bill) show it."""
 
@@ -144,6 +154,7 @@ class Customer:
     #: the customer's PBX trunk.
     extensions: tuple[str, ...] = ()
     suspensions: tuple[Suspension, ...] = ()
+    dsl: Dsl | None = None
 
     @property
     def phones(self) -> frozenset[str]:
@@ -201,6 +212,8 @@ class PortOrder:
     #: ``port`` (the serving network changes) or ``migration`` (UK NGN: the service moves to
     #: the gaining provider, the network stays).
     method: str = "port"
+    #: Go ahead although the customer's DSL is on the same line, unseparated: it is lost.
+    ignore_dsl: bool = False
 
     def faults_of(self, kind: str) -> tuple[Fault, ...]:
         return tuple(f for f in self.faults if f.kind == kind)

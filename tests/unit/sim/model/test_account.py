@@ -14,6 +14,8 @@ import simpy
 from sim.model.account import (
     Charge,
     caller_id_in,
+    check_dsl,
+    dsl_decision,
     migrate,
     port_away_charges,
     presented_caller_id,
@@ -23,7 +25,16 @@ from sim.model.ledger import Ledger
 from sim.model.lifecycle import NumberStatus, PortState
 from sim.model.run_state import PortRun, RunState
 from sim.regimes import get_regime
-from sim.scenario import Contract, Customer, Fault, GoldenNumber, PortOrder, Request, Suspension
+from sim.scenario import (
+    Contract,
+    Customer,
+    Dsl,
+    Fault,
+    GoldenNumber,
+    PortOrder,
+    Request,
+    Suspension,
+)
 
 GOLD, SILVER, PLAIN = "+441632970010", "+441632970011", "+441632970012"
 PORTED = datetime(2026, 12, 5, 0, 11, tzinfo=UTC)
@@ -207,3 +218,52 @@ def test_nothing_is_charged_for_a_port_without_consent() -> None:
     # ANACOM FAQ 14: no fees or penalties for a number ported without the subscriber's consent
     unconsented = replace(ORDER, faults=(Fault(kind="no_consent"),))
     assert port_away_charges(unconsented, CUSTOMER, UK, PORTED) == []
+
+
+SEPARATED = datetime(2026, 12, 14, 17, tzinfo=UTC)
+BEFORE, AFTER = datetime(2026, 12, 4, tzinfo=UTC), datetime(2026, 12, 20, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("dsl", "ignore", "at", "decision"), [
+    (Dsl(same_line=False), False, BEFORE, ("proceed", None)),  # stand-alone DSL: no matter
+    (Dsl(True, SEPARATED), False, BEFORE, ("hold", SEPARATED)),  # held until it is separated
+    (Dsl(True, SEPARATED), False, AFTER, ("proceed", None)),     # already separated
+    (Dsl(True), False, BEFORE, ("reject", None)),                # never separated: rejected
+    (Dsl(True), True, BEFORE, ("lose", None)),                   # ported anyway: DSL lost
+    (Dsl(True, SEPARATED), True, BEFORE, ("lose", None)),        # ... even if it would be
+])
+def test_dsl_on_the_same_line_holds_rejects_or_is_lost(dsl: Dsl, ignore: bool, at: datetime,
+                                                       decision: tuple) -> None:
+    assert dsl_decision(dsl, ignore=ignore, at=at) == decision
+
+
+class DslBook(MigrationBook):
+    EPOCH = BEFORE
+
+    def wall(self, s: float) -> datetime:
+        return datetime.fromtimestamp(self.EPOCH.timestamp() + s, UTC)
+
+
+def run_dsl_check(customer: Customer) -> tuple[DslBook, list[bool]]:
+    book, run, done = DslBook(), migration(), []
+
+    def process():
+        done.append((yield from check_dsl(book, run, customer)))
+
+    book.env.process(process())
+    book.env.run()
+    return book, done
+
+
+def test_a_port_is_held_until_the_dsl_is_separated() -> None:
+    book, done = run_dsl_check(replace(RESELLER_CUSTOMER, dsl=Dsl(True, SEPARATED)))
+    assert done == [True] and book.env.now == book.at(SEPARATED)
+    assert [(e, s) for e, s, _ in book.emitted] == [("held", "held"), ("dsl_separated", None)]
+    assert book.emitted[0][2] == {"reason": "dsl_on_line", "until": SEPARATED}
+
+
+def test_a_port_with_dsl_never_separated_is_rejected() -> None:
+    book, done = run_dsl_check(replace(RESELLER_CUSTOMER, dsl=Dsl(True)))
+    assert done == [False]
+    assert book.emitted[0][:2] == ("rejected", "rejected")
+    assert book.emitted[0][2]["reason"] == "dsl_on_line"

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from cutover.cli import app as cli
-from sim.scenario import Contract, GoldenNumber
+from sim.scenario import Contract, Dsl, GoldenNumber
 
 from .conftest import errors_of, load, mutate
 
@@ -208,3 +208,30 @@ BASE_PT: dict[str, Any] = {
     "port_orders": [{"id": "p", "customer": "ana", "gaining": "nos",
                      "submitted": "2026-12-02T10:00:00"}],
 }
+
+
+def test_dsl_is_read() -> None:
+    customer = load(with_account(dsl={"separated": "2026-12-14T12:00:00"})).customers[0]
+    assert customer.dsl == Dsl(True, datetime(2026, 12, 14, 12, tzinfo=UTC))
+    order = mutate(lambda d: (d["customers"][0].update(dsl={"same_line": True}),
+                              d["port_orders"][0].update(ignore_dsl=True)))
+    assert load(order).port_orders[0].ignore_dsl is True
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    # separated, but it was never on the same line
+    (lambda d: d["customers"][0].update(dsl={"same_line": False,
+                                            "separated": "2026-12-01T00:00:00"}),
+     "customers[0].dsl.separated: only DSL on the same line as the phone service is separated "
+     "(same_line is false)"),
+    # nothing to ignore
+    (lambda d: d["port_orders"][0].update(ignore_dsl=True),
+     "port_orders[0].ignore_dsl: customer 'acme' has no DSL on the same line to ignore"),
+    # not a boolean
+    (lambda d: d["customers"][0].update(dsl={"same_line": "yes"}),
+     "customers[0].dsl.same_line: expected true or false, got text"),
+])
+def test_bad_dsl_names_the_path(change, expected: str) -> None:
+    path, message = expected.split(": ", 1)
+    errors = errors_of(mutate(change))
+    assert any(e.startswith(path + " (line") and e.endswith(": " + message) for e in errors), errors

@@ -21,7 +21,8 @@ CHILDREN = {
          "port_orders": "order", "traffic": "traffic", "checkpoints": "checkpoint"},
     "carrier": {"desk": "desk", "outages": "outage"},
     "customer": {"numbers": "block", "voicemail": "mailbox", "golden_numbers": "golden_number",
-                 "contract": "contract", "suspensions": "suspension"},
+                 "contract": "contract", "suspensions": "suspension",
+                 "dsl": "dsl"},
     "order": {"numbers": "block", "request": "request", "faults": "fault"},
     "request": {"loa": "loa"},
 }
@@ -66,7 +67,8 @@ def test_every_allowed_key_is_a_field_or_a_nested_mapping(kind: str) -> None:
            "checkpoint": scenario_types.Checkpoint,
            "golden_number": scenario_types.GoldenNumber,
            "contract": scenario_types.Contract,
-           "suspension": scenario_types.Suspension}[kind]
+           "suspension": scenario_types.Suspension,
+           "dsl": scenario_types.Dsl}[kind]
     names = {f.name for f in fields(cls)}
     nested = set(CHILDREN.get(kind, {})) & {"desk", "loa"}
     assert KEYS[kind] - nested <= names
