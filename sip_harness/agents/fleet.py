@@ -76,7 +76,7 @@ class _Worker:
         self.index = index
         self.manager = _AgentManager(ctx=_context())
         self.manager.start(_quiet_worker, (log,))
-        port = _RTP_BASE + (index * _RTP_SPAN) % 50000
+        port = _RTP_BASE + (index * _RTP_SPAN) % 10000  # below Asterisk's (rtp.conf)
         self.agent: Any = self.manager.SIPAgent(rtp_port=port)  # type: ignore[attr-defined]
 
     def stop(self) -> None:

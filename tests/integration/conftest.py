@@ -7,15 +7,19 @@ skip is a failure, so CI never passes without having run them.
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sim.errors import HarnessError
+from sip_harness.ami.astdb import read_families
+from sip_harness.asterisk import live as control
 from sip_harness.asterisk import runner as asterisk
 from sip_harness.asterisk.backends import RootfsBackend
 from sip_harness.asterisk.rootfs import default_rootfs_path, privilege_mode, read_marker
@@ -213,3 +217,32 @@ def docker_image() -> dict[str, object]:
     built = image.build(PODMAN, REPOSITORY)
     return {"cli": list(PODMAN), "import_seconds": imported, "build_seconds": built,
             "size": image.image_size(PODMAN)}
+
+
+def _forget_scenario(live: Any, stand_in: dict[str, str] | None = None) -> None:
+    running = asterisk.require_running(state_file=live.state_file)
+    if stand_in is not None:
+        asterisk.apply_config(running, stand_in, state_file=live.state_file)
+        with running.ami() as ami:
+            for family, key in read_families(ami, control.FAMILIES):
+                ami.set_db(family, key, None)
+    # no scenario recorded: the next move may bring any scenario's carriers
+    asterisk.record(running, scenario="", instant="", state_file=live.state_file)
+
+
+@pytest.fixture
+def verify_state(live_asterisk: Any, stand_in: dict[str, str],
+                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """`cutover verify` pointed at the session's Asterisk; the stand-in config restored after."""
+    monkeypatch.setenv("CUTOVER_STATE_DIR", str(live_asterisk.state_dir))
+    if not asterisk.status(state_file=live_asterisk.state_file).running:
+        asterisk.down(state_file=live_asterisk.state_file)
+        live_asterisk.start()
+    _forget_scenario(live_asterisk)
+    try:
+        yield live_asterisk
+    finally:
+        if asterisk.status(state_file=live_asterisk.state_file).running:
+            _forget_scenario(live_asterisk, stand_in)
+        assert not multiprocessing.active_children() or all(
+            "forkserver" in (p.name or "") for p in multiprocessing.active_children())

@@ -15,15 +15,12 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cutover.cli.app import main
-from sip_harness.ami.astdb import read_families
-from sip_harness.asterisk import live as control
 from sip_harness.asterisk import runner as asterisk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,35 +33,6 @@ def pjsua2() -> None:
     """Skip without pjsua2 (a failure under CI=true: tests/conftest.py)."""
     pytest.importorskip("pjsua2",
                         reason="pjsua2-python is not installed (pip install pjsua2-python)")
-
-
-def _forget_scenario(live: Any, stand_in: dict[str, str] | None = None) -> None:
-    running = asterisk.require_running(state_file=live.state_file)
-    if stand_in is not None:
-        asterisk.apply_config(running, stand_in, state_file=live.state_file)
-        with running.ami() as ami:
-            for family, key in read_families(ami, control.FAMILIES):
-                ami.set_db(family, key, None)
-    # no scenario recorded: the next move may bring any scenario's carriers
-    asterisk.record(running, scenario="", instant="", state_file=live.state_file)
-
-
-@pytest.fixture
-def verify_state(live_asterisk: Any, stand_in: dict[str, str],
-                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """`cutover verify` pointed at the session's Asterisk; the stand-in config restored after."""
-    monkeypatch.setenv("CUTOVER_STATE_DIR", str(live_asterisk.state_dir))
-    if not asterisk.status(state_file=live_asterisk.state_file).running:
-        asterisk.down(state_file=live_asterisk.state_file)
-        live_asterisk.start()
-    _forget_scenario(live_asterisk)
-    try:
-        yield live_asterisk
-    finally:
-        if asterisk.status(state_file=live_asterisk.state_file).running:
-            _forget_scenario(live_asterisk, stand_in)
-        assert not multiprocessing.active_children() or all(
-            "forkserver" in (p.name or "") for p in multiprocessing.active_children())
 
 
 def records(path: Path) -> list[dict[str, Any]]:
