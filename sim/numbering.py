@@ -9,6 +9,7 @@ __all__ = [
     "NationalPlan",
     "NATIONAL_PLANS",
     "normalise",
+    "display",
     "country_for",
     "number_type",
     "service_type",
@@ -193,6 +194,20 @@ def normalise(text: str, *, country: str | None = None) -> str:
         where = f" for {number_region}" if number_region else ""
         raise NumberFormatError(f"{text!r} is not a possible phone number{where}")
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+
+
+def display(e164: str) -> str:
+    """An E.164 number written for people, in international form (the text unchanged when it
+    is no number phonenumbers can read).
+
+    >>> display("+441632960000"), display("+351210000100")
+    ('+44 1632 960000', '+351 21 000 0100')
+    """
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None),
+                                          PhoneNumberFormat.INTERNATIONAL)
+    except NumberParseException:
+        return e164
 
 
 def _plan(regime: str) -> NationalPlan:

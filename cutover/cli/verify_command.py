@@ -94,11 +94,18 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
                 def apply(name: str, instant: datetime) -> None:
                     live.move_to(replay, instant, state_file=state_file)
 
-            results = run_suite(
-                replay, points, apply=apply, ami=session, stats=stats,
-                on_result=journal.add,
-                concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
-                progress=(lambda text: click.echo(text, err=True)) if tty else None)
+            with _progress_bar(tty, len(points) * (len(
+                    {n for o in scenario.port_orders for n in o.numbers}) + 1)) as bar:
+                def on_result(result: Any) -> None:
+                    journal.add(result)
+                    if result.check in ("inbound", "unallocated"):  # one per number
+                        bar(result)
+
+                results = run_suite(
+                    replay, points, apply=apply, ami=session, stats=stats,
+                    on_result=on_result,
+                    concurrency=DEFAULT_CONCURRENCY if concurrency is None else concurrency,
+                    progress=(lambda text: bar(text)) if tty else None)
     finally:
         with _uninterruptible():  # a second Ctrl-C must not leave Asterisk or files behind
             journal.close()
@@ -116,6 +123,28 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
     click.echo(f"{scenario.name}: {report.summary_line(results)} ({stats.get('calls', 0)} "
                f"calls, at most {stats.get('max_in_flight', 0)} in flight)")
     return EXIT_CHECKS_FAILED if any(r.passed is False for r in results) else EXIT_OK
+
+
+@contextmanager
+def _progress_bar(tty: bool, total: int) -> Iterator[Callable[[Any], None]]:
+    """On a terminal, a progress bar on stderr over the numbers to check (one step per number
+    per checkpoint); the callable advances it for a result, or shows a text. Silent otherwise."""
+    if not tty:
+        yield lambda item: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("verifying", total=total)
+
+        def step(item: Any) -> None:
+            if isinstance(item, str):
+                progress.update(task, description=item)
+            else:
+                progress.advance(task)
+        yield step
 
 
 def _own_asterisk(replay: Any, instant: datetime) -> tuple[Path, Callable[[], object]]:

@@ -8,10 +8,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.numbering import display
+from sim.report.number_groups import NumberGroup, group_numbers
 from sip_harness.verify import checks
 from sip_harness.verify.checks import CheckResult
 
-__all__ = ["write_jsonl", "write_junit", "table", "summary_line"]
+__all__ = ["write_jsonl", "write_junit", "table", "range_label", "summary_line"]
 
 
 def write_jsonl(results: Iterable[CheckResult], path: Path) -> None:
@@ -43,20 +45,39 @@ def write_junit(results: Sequence[CheckResult], path: Path, *, suite: str) -> No
 
 
 def table(results: Sequence[CheckResult], checkpoint: str) -> Any:
-    """A rich table for one checkpoint: numbers x checks, each cell pass / FAIL / n/a."""
+    """A rich table for one checkpoint: numbers x checks, each cell pass / FAIL / n/a.
+
+    Consecutive numbers with the same cells share one row, ``+44 1632 961000-961499`` with
+    their count, so a DDI block of thousands of numbers is a line; a number whose cells differ
+    (a failure) breaks its range and has a row of its own.
+    """
     from rich.table import Table
 
     rows = [r for r in results if r.checkpoint == checkpoint]
     names = [c for c in (*checks.CHECKS, "unallocated") if any(r.check == c for r in rows)]
+    by_number: dict[str, dict[str, CheckResult]] = {}
+    for r in rows:
+        by_number.setdefault(r.number, {})[r.check] = r
+    groups = group_numbers((number, tuple(_cell(cells.get(n)) for n in names))
+                           for number, cells in by_number.items())
+    labels = [range_label(g) for g in groups]
     grid = Table(title=f"checkpoint {checkpoint}")
-    grid.add_column("number", no_wrap=True, min_width=max((len(r.number) for r in rows),
-                                                          default=6))
+    grid.add_column("numbers", no_wrap=True, min_width=max(map(len, labels), default=6))
+    grid.add_column("count", justify="right")
     for name in names:
         grid.add_column(_HEADINGS.get(name, name))
-    for number in dict.fromkeys(r.number for r in rows):
-        cells = {r.check: r for r in rows if r.number == number}
-        grid.add_row(number, *(_cell(cells.get(n)) for n in names))
+    for group, label in zip(groups, labels, strict=True):
+        grid.add_row(label, f"{group.count:,}", *group.key)
     return grid
+
+
+def range_label(group: NumberGroup[Any]) -> str:
+    """``+44 1632 961000-961499``: the first number for people, then the last one's digits
+    from where they differ (at least six), as :attr:`NumberGroup.label` cuts them."""
+    first = display(group.first)
+    if group.count == 1:
+        return first
+    return f"{first}-{group.label.rpartition('-')[2]}"
 
 
 _HEADINGS = {"outbound_callerid": "caller ID", "not_ported": "not ported"}

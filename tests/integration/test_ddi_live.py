@@ -68,6 +68,8 @@ def test_two_ddi_blocks_and_three_extensions_pass_before_and_after_cutover(
             "callagenix (customer's phone)"
         assert got[("after_cutover", number, "voicemail")]["passed"] is True
     assert not [r for r in rows if r["check"] == "voicemail" and r["number"] not in EXTENSIONS]
+    # the table: a block is one row with its count (COLUMNS is pytest's terminal width)
+    assert "+44 1632 961000-961499" in out and "+44 1632 962000-962599" in out
 
 
 def test_one_misconfigured_ddi_number_fails_exactly_that_number(

@@ -418,8 +418,8 @@ def managers(monkeypatch: pytest.MonkeyPatch) -> list[FakeManager]:
 @pytest.mark.parametrize(("index", "port"), [
     (0, 10000),     # the first worker's media ports start at the base
     (1, 10200),     # each worker its own span of 200
-    (249, 59800),   # the last span below 60000
-    (250, 10000),   # then round again
+    (49, 19800),    # the last span below Asterisk's RTP range (20000-29999, rtp.conf)
+    (50, 10000),    # then round again
 ])
 def test_each_worker_gets_its_own_rtp_span(managers: list[FakeManager], index: int,
                                            port: int) -> None:

@@ -28,3 +28,29 @@ def test_reports(tmp_path: Path) -> None:
     assert [(x.get("tests"), x.get("failures"), x.get("skipped")) for x in suites] == [
         ("1", "0", "0"), ("2", "1", "1")]
     assert table(results(), "after_cutover").row_count == 1
+
+
+def _rendered(grid: object) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(grid)
+    return console.export_text()
+
+
+def test_the_table_groups_consecutive_numbers_with_the_same_cells_and_breaks_at_a_failure(
+        ) -> None:
+    rows = []
+    for i in range(1000):
+        number = f"+44163296{i:04d}"
+        wrong = i == 345
+        rows.append(CheckResult("after_cutover", number, "inbound", "callagenix",
+                                "bt" if wrong else "callagenix", not wrong, "r"))
+        rows.append(CheckResult("after_cutover", number, "outbound_callerid", number, number,
+                                True, "r"))
+    text = _rendered(table(rows, "after_cutover"))
+    lines = [line for line in text.splitlines() if "+44" in line]
+    assert len(lines) == 3
+    assert "+44 1632 960000-960344" in lines[0] and "345" in lines[0]
+    assert "+44 1632 960345 " in lines[1] and "FAIL bt" in lines[1]
+    assert "+44 1632 960346-960999" in lines[2] and "654" in lines[2]
