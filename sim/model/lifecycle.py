@@ -91,7 +91,8 @@ class EventKind(StrEnum):
     DSL_LOST = "dsl_lost"
     PORTED_WITHOUT_CONSENT = "ported_without_consent"
     REMEDIED = "remedied"
-    TEMPORARY_NUMBER_RELEASED = "temporary_number_released"
+    TEMPORARY_NUMBER_RELEASED = "temporary_number_released"  # back to the pool
+    TEMPORARY_NUMBER_KEPT = "temporary_number_kept"  # kept as a paid virtual number
     CARRIER_OUTAGE = "carrier_outage"
     SUSPENDED = "suspended"  # a customer's numbers suspended for lack of funds
     QUARANTINED = "quarantined"  # ... their suspension over, held in quarantine

@@ -368,7 +368,9 @@ class CutoverModel:
     def _after_port(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
         order = run.order
         temporary = self._temporary_number(order)
-        if temporary:
+        if temporary and self.scenario.customer(order.customer).keep_temporary_number:
+            self.emit(EventKind.TEMPORARY_NUMBER_KEPT, run, None, temporary=temporary)
+        elif temporary:
             yield self.env.timeout(TEMPORARY_RELEASE_HOURS * 3600.0)
             self.emit(EventKind.TEMPORARY_NUMBER_RELEASED, run, None, temporary=temporary)
         if order.contract_end is None:

@@ -130,6 +130,14 @@ def summarise(state: RunState, ledger: Ledger, *, scenario: Scenario, seed: int,
         "compensation_eur": round(sum(compensation.values()), 2),
         "compensation_by_port": compensation,
         "costs": _rounded(costs),
+        "temporary_numbers": {
+            "released": {row["temporary"]: row["t"] for row in ledger.records_of(
+                EventKind.TEMPORARY_NUMBER_RELEASED)},
+            "kept": sorted(row["temporary"] for row in ledger.records_of(
+                EventKind.TEMPORARY_NUMBER_KEPT)),
+        },
+        "dsl_lost": sorted(n for row in ledger.records_of(EventKind.DSL_LOST)
+                           for n in row["numbers"]),
         "routing_version": routing_version,
         "desks": {c: d.summary() for c, d in state.desk_stats.items() if d.orders},
     }

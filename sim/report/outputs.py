@@ -321,6 +321,11 @@ def summary_table(summary: Mapping[str, Any]) -> Table:
     for key in ("offered", *CallOutcome):
         if key in calls:
             table.add_row(f"calls {key}", f"{int(calls[key]):,}")
+    released = (summary.get("temporary_numbers") or {}).get("released") or {}
+    for number in sorted(released):
+        table.add_row(f"temporary {number} back to the pool", str(released[number]))
+    if summary.get("dsl_lost"):
+        table.add_row("DSL lost with the port", ", ".join(summary["dsl_lost"]))
     table.add_row("deadline breaches", str(summary.get("deadline_breaches", 0)))
     table.add_row("compensation (EUR)", f"{float(summary.get('compensation_eur', 0.0)):,.2f}")
     for currency, total in _cost_totals(summary):

@@ -40,7 +40,15 @@ def read_account(r: FieldReader, d: dict[str, Any], p: str, numbers: tuple[str, 
     suspensions = _suspensions(r, d.get("suspensions"), key_path(p, "suspensions"), numbers,
                                regime)
     return {"golden_numbers": golden, "contract": contract, "temporary_access": bool(temporary),
-            "suspensions": suspensions, "dsl": _dsl(r, d.get("dsl"), key_path(p, "dsl"))}
+            "suspensions": suspensions, "dsl": _dsl(r, d.get("dsl"), key_path(p, "dsl")),
+            "keep_temporary_number": _keep_temporary(r, d, p)}
+
+
+def _keep_temporary(r: FieldReader, d: dict[str, Any], p: str) -> bool:
+    keep = r.get(d, "keep_temporary_number", p, r.boolean, False)
+    if keep and d.get("temporary_number") is None:
+        r.err(key_path(p, "keep_temporary_number"), "there is no temporary_number to keep")
+    return bool(keep)
 
 
 def _dsl(r: FieldReader, raw: Any, p: str) -> Dsl | None:

@@ -155,6 +155,8 @@ class Customer:
     extensions: tuple[str, ...] = ()
     suspensions: tuple[Suspension, ...] = ()
     dsl: Dsl | None = None
+    #: Ooma seed: keep the temporary number as a paid virtual number after the port.
+    keep_temporary_number: bool = False
 
     @property
     def phones(self) -> frozenset[str]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sim.errors import BadInputError, HarnessError
+from sim.model.account import presented_caller_id
 from sim.routing import RoutingCore, RoutingSnapshot
 from sim.scenario import PortOrder, Scenario
 from sip_harness.topology import PbxAddress, PhoneAddress, pbx_addresses, phone_addresses
@@ -133,10 +134,10 @@ def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
 
     ported = {n: routed_to(n) for n in serving_of if routed_to(n) != holder_of[n]}
 
-    temporary = {n: c.temporary_number for c in scenario.customers if c.temporary_number
-                 for n in c.numbers}
-    callerid = {n: n if serving_of[n] == carrier else temporary.get(n, n)
-                for n, carrier in hosted.items()}
+    customer_of = {n: c for c in scenario.customers for n in c.numbers}
+    # the one caller-ID rule (sim.model.account); a number with no customer presents itself
+    callerid = {n: presented_caller_id(n, customer_of.get(n), active=serving_of[n] == carrier)
+                or n for n, carrier in hosted.items()}
 
     voicemail: dict[str, str] = {}
     for customer in scenario.customers:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from sim.errors import HarnessError, UnknownNumberError
 from sim.model import EventKind, Replay
+from sim.model.account import presented_caller_id
 from sip_harness.config import routing_view
 from sip_harness.topology import pbx_endpoint
 
@@ -116,13 +117,14 @@ def expectations(replay: Replay, checkpoint: str, instant: datetime, origin: str
     scenario = replay.scenario
     routing = replay.at(instant)
     view = routing_view(scenario, routing, at=instant)
-    temporary = {n: c.temporary_number for c in scenario.customers if c.temporary_number
-                 for n in c.numbers}
+    customer_of = {n: c for c in scenario.customers for n in c.numbers}
     rolled_back = _rolled_back(replay.events(until=instant))
     pbx_name = {n: pbx_endpoint(*site) for n, site in view.pbx.items()}
 
     def presented(carrier: str, number: str) -> str:
-        return number if carrier == view.hosted[number] else temporary.get(number, number)
+        # the one caller-ID rule (sim.model.account): active once the hosting carrier serves it
+        active = carrier == view.hosted[number]
+        return presented_caller_id(number, customer_of.get(number), active=active) or number
 
     out: list[Expected] = []
     for order in scenario.port_orders:

@@ -101,6 +101,20 @@ def test_us_foc_and_temporary_number(stories) -> None:
     assert released["temporary"] == "+16465550190" and released["t"] > active["t"]
     assert events_of(r, "number_lost", "bayside-port")
     assert r.summary["calls"]["lost"] > 0
+    # the summary says when the temporary number went back to the pool
+    assert r.summary["temporary_numbers"] == {"released": {"+16465550190": released["t"]},
+                                              "kept": []}
+
+
+def test_a_temporary_number_kept_as_a_virtual_number_does_not_go_back() -> None:
+    data = yaml.safe_load((SCENARIOS / "us_foc_temporary_number.yaml").read_text())
+    data["customers"][0]["keep_temporary_number"] = True
+    r = simulate(scenario_from_text(yaml.safe_dump(data)))
+    assert events_of(r, "temporary_number_released") == []
+    (kept,) = events_of(r, "temporary_number_kept")
+    (active,) = events_of(r, "active", "harbor-port")
+    assert kept["t"] == active["t"]
+    assert r.summary["temporary_numbers"] == {"released": {}, "kept": ["+16465550190"]}
 
 
 def test_checklist_rejections_each_reason_appears(stories) -> None:

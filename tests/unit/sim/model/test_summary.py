@@ -117,6 +117,8 @@ def test_a_whole_summary() -> None:
             "GBP": {**dict.fromkeys(COST_KINDS, 0.0), "total": 0.0},
             "USD": {**dict.fromkeys(COST_KINDS, 0.0), "total": 0.0},
         },
+        "temporary_numbers": {"released": {}, "kept": []},
+        "dsl_lost": [],
         "routing_version": 4,
         "desks": {"nos": {"orders": 1, "queued": 1, "max_queue": 2, "max_wait_hours": 0.5,
                           "mean_wait_hours": 0.5}},
@@ -272,3 +274,14 @@ def test_a_port_without_consent_is_capped_at_5000_eur_per_request() -> None:
     o = replace(order("p", *numbers), faults=(Fault("no_consent"),))
     state = state_of((o, {"state": PortState.ACTIVE, "active_at": 0.0}))
     assert summary(state, now=10 * DAY)["costs"]["EUR"]["compensation_no_consent"] == 5000.0
+
+
+def test_temporary_numbers_back_to_the_pool_or_kept_and_dsl_lost() -> None:
+    ledger = Ledger(EPOCH)
+    ledger.add(DAY, EventKind.TEMPORARY_NUMBER_RELEASED, "p", (), None, {"temporary": "+1646"})
+    ledger.add(DAY, EventKind.TEMPORARY_NUMBER_KEPT, "q", (), None, {"temporary": "+1647"})
+    ledger.add(DAY, EventKind.DSL_LOST, "q", ("+1212",), None, {"reason": "r"})
+    result = summary(state_of(), ledger, now=2 * DAY)
+    assert result["temporary_numbers"] == {"released": {"+1646": "2026-12-02T00:00:00+00:00"},
+                                           "kept": ["+1647"]}
+    assert result["dsl_lost"] == ["+1212"]

@@ -235,3 +235,11 @@ def test_bad_dsl_names_the_path(change, expected: str) -> None:
     path, message = expected.split(": ", 1)
     errors = errors_of(mutate(change))
     assert any(e.startswith(path + " (line") and e.endswith(": " + message) for e in errors), errors
+
+
+def test_keeping_a_temporary_number_needs_one() -> None:
+    errors = errors_of(with_account(keep_temporary_number=True))
+    assert any(e.startswith("customers[0].keep_temporary_number (line") and
+               e.endswith(": there is no temporary_number to keep") for e in errors), errors
+    kept = load(with_account(keep_temporary_number=True, temporary_number="01632 960999"))
+    assert kept.customers[0].keep_temporary_number is True
