@@ -222,6 +222,8 @@ def after_port_away(book: AccountBook, run: PortRun) -> None:
     (:func:`port_away_charges`, the account's term once) and a DSL lost with the line."""
     order = run.order
     customer = book.scenario.customer(order.customer)
+    if customer.dsl is None and not (customer.golden_numbers or customer.contract):
+        return  # most customers: nothing to record (and no datetime to make, per order)
     now = book.wall(book.env.now)
     if customer.dsl is not None and dsl_decision(customer.dsl, ignore=order.ignore_dsl,
                                                  at=now)[0] == "lose":

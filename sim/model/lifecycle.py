@@ -43,7 +43,8 @@ class PortState(StrEnum):
 #: States an order ends in without its numbers moving: no deadline can be breached any more.
 SETTLED = frozenset({PortState.REJECTED, PortState.DENIED, PortState.CANCELLED, PortState.LOST})
 #: States of an order whose numbers were ported (and may since have gone back).
-PORTED = frozenset({PortState.ACTIVE, PortState.QUARANTINE, PortState.RETURNED})
+PORTED = frozenset({PortState.ACTIVE, PortState.QUARANTINE, PortState.RETURNED,
+                    PortState.REMEDIED})
 
 
 class NumberStatus(StrEnum):
