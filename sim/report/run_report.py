@@ -20,7 +20,7 @@ from sim.model.lifecycle import SETTLED, EventKind
 from sim.model.traffic import CallOutcome
 from sim.report.html_page import render
 from sim.report.number_groups import group_numbers
-from sim.report.outputs import OTHER_STATE_COLOUR, OUTAGE_COLOUR, STATE_COLOURS
+from sim.report.outputs import ACCOUNT_EVENTS, OTHER_STATE_COLOUR, OUTAGE_COLOUR, STATE_COLOURS
 from sim.report.time_axis import TimeAxis, instant
 
 REPORT_FILE = "report.html"
@@ -70,13 +70,17 @@ def _timeline(events: Sequence[Mapping[str, Any]], axis: TimeAxis,
     number_port: dict[str, str] = {}
     for event in events:
         port = event.get("port")
+        # a customer's account (a suspension): a row of its numbers' state, as in timeline.png
+        account = event.get("event") in ACCOUNT_EVENTS and isinstance(event.get("customer"), str)
+        if account:
+            port = f"account: {event['customer']}"
         if not isinstance(port, str) or event.get("event") in _CALL_KINDS:
             continue
         row = ports.setdefault(port, {"label": port, "kind": "port", "changes": [],
                                       "outages": [], "marks": [], "numbers": 0})
         numbers = [str(n) for n in event.get("numbers") or ()]
         row["numbers"] = max(row["numbers"], len(numbers))
-        for number in numbers:
+        for number in () if account else numbers:
             number_port.setdefault(number, port)
         state = event.get("state")
         if isinstance(state, str) and (not row["changes"] or row["changes"][-1][1] != state):

@@ -165,3 +165,19 @@ def test_bundled_scenarios_breaches_and_calls_match_the_summary(path: Path) -> N
                     if s["outcome"] == outcome)
         assert drawn == count
     assert content["story"]["description"] == scenario.description.strip()
+
+
+def test_an_accounts_suspension_is_a_row_of_its_own() -> None:
+    events = [
+        {"t": "2026-11-24T09:00:00+00:00", "event": "suspended", "port": None,
+         "numbers": ["+441632970020"], "state": "suspended", "customer": "harbour"},
+        {"t": "2026-11-26T10:00:00+00:00", "event": "submitted", "port": "away",
+         "numbers": ["+441632970020"], "state": "requested"},
+        {"t": "2026-12-03T10:00:00+00:00", "event": "reconnected", "port": None,
+         "numbers": ["+441632970020"], "state": "in_service", "customer": "harbour"},
+    ]
+    timeline = rr.report_content(events, {})["timeline"]
+    rows = {row["label"]: row for row in timeline["rows"]}
+    assert list(rows) == ["account: harbour", "away"]
+    assert [s["state"] for s in rows["account: harbour"]["segments"]] == ["suspended",
+                                                                          "in_service"]
