@@ -243,3 +243,39 @@ def test_keeping_a_temporary_number_needs_one() -> None:
                e.endswith(": there is no temporary_number to keep") for e in errors), errors
     kept = load(with_account(keep_temporary_number=True, temporary_number="01632 960999"))
     assert kept.customers[0].keep_temporary_number is True
+
+
+@pytest.mark.parametrize(("change", "path"), [
+    (lambda d: d["customers"][0].update(golden_numbers=[{**GOLD, "initial_fee": -1}]),
+     "customers[0].golden_numbers[0].initial_fee"),
+    (lambda d: d["customers"][0].update(golden_numbers=[{**GOLD,
+                                                         "purchased": "2026-12-01T00:00:00"}]),
+     "customers[0].golden_numbers[0].purchased"),
+    (lambda d: d["customers"][0].update(contract={**CONTRACT, "early_termination_charge": -5}),
+     "customers[0].contract.early_termination_charge"),
+    (lambda d: d["customers"][0].update(temporary_access=True),
+     "customers[0].temporary_access"),
+    (lambda d: d["customers"][0].update(suspensions=[{**SUSPENSION,
+                                                      "reconnect": "2026-11-01T00:00:00"}]),
+     "customers[0].suspensions[0].reconnect"),
+    (lambda d: d["customers"][0].update(dsl={"same_line": False,
+                                            "separated": "2026-12-01T00:00:00"}),
+     "customers[0].dsl.separated"),
+    (lambda d: d["customers"][0].update(keep_temporary_number=True),
+     "customers[0].keep_temporary_number"),
+    (lambda d: d["port_orders"][0].update(ignore_dsl=True), "port_orders[0].ignore_dsl"),
+    (lambda d: d["port_orders"][0].update(method="migration"), "port_orders[0].method"),
+    (lambda d: d["port_orders"][0].update(request={"written_authorisation": "yes"}),
+     "port_orders[0].request.written_authorisation"),
+    (lambda d: d["port_orders"][0].update(faults=[{"kind": "no_consent",
+                                                   "number": "01632 960099"}]),
+     "port_orders[0].faults[0].number"),
+])
+def test_bad_input_for_every_new_key_exits_2_with_one_line_naming_the_path(
+        change, path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(yaml.safe_dump(mutate(change), sort_keys=False))
+    assert cli.main(["run", str(scenario), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f": {path} (line " in err[0], err
+    assert not (tmp_path / "out").exists()
