@@ -56,15 +56,18 @@ from sip_harness.agents.pjerrors import (
     call_error,
     translate_error,
 )
+from sip_harness.config.dialplan import CALL_TAG
 
 __all__ = ["SIPAgent", "Arrival", "ERROR_MAP", "translate_error", "call_error", "write_tone_wav",
-           "MAX_CALLS", "MAX_UAS", "DEFAULT_REJECT", "PJ_ETIMEDOUT"]
+           "MAX_CALLS", "MAX_UAS", "DEFAULT_REJECT", "PJ_ETIMEDOUT", "CALL_TAG_HEADER"]
 
 _T = TypeVar("_T")
 
 #: What a carrier trunk answers by default once it has recorded the call: Busy Here, at once,
 #: so a trunk never holds one of its few call slots.
 DEFAULT_REJECT = 486
+#: The correlation header a call may carry: the dialplan copies it onto the delivered INVITE.
+CALL_TAG_HEADER = CALL_TAG[0]
 _PUMP_MS = 5
 _SETTLE = 2.0  # seconds the pump gives hung-up calls to finish before the Endpoint goes
 
@@ -265,8 +268,11 @@ class SIPAgent(CallBoard):
 
     # --- calls ---------------------------------------------------------------------------
 
-    def call(self, ua: str, uri: str, *, caller: str | None = None) -> int:
-        """Place a call from ``ua`` to ``uri`` (From user ``caller``); return the call's id."""
+    def call(self, ua: str, uri: str, *, caller: str | None = None, tag: str | None = None) -> int:
+        """Place a call from ``ua`` to ``uri`` (From user ``caller``); return the call's id.
+
+        ``tag``: sent as ``X-Cutover-Call``, which the dialplan copies onto the delivered
+        INVITE, so the arrival is known to be this call's (:data:`CALL_TAG_HEADER`)."""
         if ua not in self._uas:
             raise HarnessError(f"no UA called {ua!r} in this agent")
 
@@ -277,7 +283,8 @@ class SIPAgent(CallBoard):
         while True:
             self._wait(free_slot, max(deadline - time.monotonic(), 0.0),
                        f"a free call slot (at most {MAX_CALLS} per process)")
-            cid = self._on_pump(lambda: self._call(ua, uri, caller), f"calling {uri} from {ua}")
+            cid = self._on_pump(lambda: self._call(ua, uri, caller, tag),
+                                f"calling {uri} from {ua}")
             if cid is not None:
                 return cid
             # pjsua frees an ended call's slot a moment after it reports it disconnected
@@ -287,7 +294,8 @@ class SIPAgent(CallBoard):
                 raise SIPCallError(f"calling {uri} from {ua}: no free call slot in 20 s "
                                    f"(at most {MAX_CALLS} per process)")
 
-    def _call(self, ua: str, uri: str, caller: str | None) -> int | None:
+    def _call(self, ua: str, uri: str, caller: str | None, tag: str | None = None
+              ) -> int | None:
         """Place the call; None when pjsua has no free slot yet (the caller retries)."""
         pj = self._pj
         account = self._uas[ua]
@@ -297,6 +305,10 @@ class SIPAgent(CallBoard):
         if caller is not None:
             host = account.getInfo().uri.split("@", 1)[1]
             prm.txOption.localUri = f"sip:{caller}@{host}"
+        if tag is not None:
+            header = pj.SipHeader()
+            header.hName, header.hValue = CALL_TAG_HEADER, tag
+            prm.txOption.headers.append(header)
         self._track(call)
         try:
             call.makeCall(uri, prm)

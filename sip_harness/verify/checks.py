@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sim.errors import HarnessTimeout
-from sip_harness.agents.agent import call_error
+from sip_harness.agents.agent import CALL_TAG_HEADER, call_error
 from sip_harness.agents.audio import ToneListener
 from sip_harness.agents.fleet import CALLER, Fleet
 from sip_harness.ami import AMIClient
@@ -54,6 +54,7 @@ MIN_PLAYED = 1.0        # seconds of the message's tones the retrieving phone mu
                         # at least (and the envelope's duration less a second)
 EVENT_TIMEOUT = 10.0
 _RECORDINGS = itertools.count(1)
+_TAGS = itertools.count(1)
 
 
 @dataclass
@@ -82,10 +83,11 @@ _sip = sip_evidence
 
 
 def _place(fleet: Fleet, agent: Any, ua: str, number: str, caller: str | None,
-           until: str = "final", timeout: float = ANSWER_TIMEOUT) -> tuple[int, dict[str, Any]]:
+           until: str = "final", timeout: float = ANSWER_TIMEOUT, tag: str | None = None
+           ) -> tuple[int, dict[str, Any]]:
     fleet.pace()
     with fleet.in_flight_call():
-        cid = agent.call(ua, _uri(number), caller=caller)
+        cid = agent.call(ua, _uri(number), caller=caller, tag=tag)
         try:
             state = agent.wait_call(cid, until, timeout)
         finally:
@@ -102,17 +104,25 @@ def _end(agent: Any, cid: int) -> None:
 def inbound(fleet: Fleet, exp: Expected, caller: str) -> tuple[CheckResult, Where | None]:
     """Call the number as ``caller`` on the origin carrier; where did it arrive?
 
+    The call carries a tag of its own (``X-Cutover-Call``, copied onward by the dialplan), and
+    its arrival is the one with that tag, wherever it went and whatever it shows: a call that
+    arrived with the wrong caller ID says so, rather than seeming to arrive nowhere.
     Returns the result and where the call arrived (None if nowhere).
     """
     agent = fleet.phone(exp.number)
-    _, state = _place(fleet, agent, CALLER, exp.number, caller)
-    arrivals = agent.arrivals(from_user=caller, ua=exp.number) + fleet.trunk_arrivals(
-        from_user=caller, user=exp.number)
-    arrival = arrivals[0] if arrivals else None
+    tag = f"in-{next(_TAGS)}-{exp.number.lstrip('+')}"
+    _, state = _place(fleet, agent, CALLER, exp.number, caller, tag=tag)
+    arrival = _tagged(agent.arrivals(ua=exp.number), tag) or _tagged(
+        fleet.trunk_arrivals(user=exp.number), tag) or _tagged(fleet.trunk_arrivals(), tag)
     verdict, arrived = inbound_verdict(exp, caller, arrival,
                                        f"{state['status']} {state['reason']}")
     return CheckResult(exp.checkpoint, exp.number, "inbound", *verdict,
                        _sip(arrival, state["status"])), arrived
+
+
+def _tagged(arrivals: list[dict[str, Any]], tag: str) -> dict[str, Any] | None:
+    return next((a for a in arrivals if a.get("headers", {}).get(CALL_TAG_HEADER.lower()) == tag),
+                None)
 
 
 def outbound_callerid(fleet: Fleet, exp: Expected, destination: str, destination_carrier: str

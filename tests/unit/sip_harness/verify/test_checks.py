@@ -44,6 +44,11 @@ def arrival(ua: str, user: str, from_user: str, pai_user: str | None = None) -> 
                    pai_user=pai_user, source="127.0.0.1:5060", headers=headers).as_dict()
 
 
+#: The tag (X-Cutover-Call) of the last call placed: an arrival set up without a tag of its own
+#: is that call's, as if the dialplan had copied the tag onto it.
+LAST_TAG: list[str | None] = [None]
+
+
 class FakeAgent:
     """The few agent methods the checks call; ``final`` is what the caller's call ends with."""
 
@@ -53,9 +58,10 @@ class FakeAgent:
         self.calls: list[tuple[str, str, str | None]] = []
         self.log: list[str] = []
 
-    def call(self, ua: str, uri: str, caller: str | None = None) -> int:
+    def call(self, ua: str, uri: str, caller: str | None = None, tag: str | None = None) -> int:
         self.calls.append((ua, uri, caller))
         self.log.append("call")
+        LAST_TAG[0] = tag
         return len(self.calls)
 
     def wait_call(self, cid: int, until: str, timeout: float) -> dict[str, Any]:
@@ -70,7 +76,8 @@ class FakeAgent:
         self.log.append("hangup")
 
     def arrivals(self, **match: str) -> list[dict[str, Any]]:
-        return [a for a in self.seen if all(a[k] == v for k, v in match.items())]
+        return [{**a, "headers": {"x-cutover-call": LAST_TAG[0], **a["headers"]}}
+                for a in self.seen if all(a[k] == v for k, v in match.items())]
 
 
 class FakeFleet:
@@ -151,7 +158,9 @@ def test_inbound_at_the_gaining_trunk_is_not_at_the_phone() -> None:
 
 def test_inbound_that_arrives_nowhere_says_what_the_caller_got() -> None:
     agent = FakeAgent({"status": 480, "reason": "Temporarily Unavailable"})
-    agent.seen.append(arrival(NUMBER, NUMBER, "+447700900777"))  # another call's arrival
+    other = arrival(NUMBER, NUMBER, CALLER_ID)  # another call's arrival: its own tag
+    other["headers"]["x-cutover-call"] = "in-0-earlier"
+    agent.seen.append(other)
     result, where = inbound(FakeFleet(agent), EXP, CALLER_ID)
     assert where is None
     assert (result.observed, result.passed, result.evidence) == ("nowhere", False,
@@ -159,6 +168,19 @@ def test_inbound_that_arrives_nowhere_says_what_the_caller_got() -> None:
     assert result.reason.endswith("the call arrived nowhere (caller got 480 Temporarily "
                                   "Unavailable)")
     assert result.reason.startswith(f"{NUMBER} at after_cutover: expected callagenix")
+
+
+def test_inbound_with_the_wrong_caller_id_says_so_not_that_it_arrived_nowhere() -> None:
+    # the arrival is found by the call's own tag, whatever caller ID it shows
+    agent = FakeAgent()
+    agent.seen.append(arrival(NUMBER, NUMBER, "+447700900777"))
+    result, where = inbound(FakeFleet(agent), EXP, CALLER_ID)
+    assert where == Where("callagenix", True)
+    assert (result.observed, result.passed) == ("callagenix (customer's phone)", False)
+    assert result.reason == (f"{NUMBER} at after_cutover: the callee saw caller ID "
+                             f"'+447700900777', not {CALLER_ID}")
+    # and the call carried its tag
+    assert LAST_TAG[0] is not None and LAST_TAG[0].endswith(NUMBER.lstrip("+"))
 
 
 def test_inbound_hangs_up_even_when_the_call_times_out() -> None:

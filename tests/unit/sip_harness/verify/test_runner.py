@@ -73,8 +73,8 @@ class FakePhone:
         self.seen: list[dict[str, Any]] = []
         self.finals: dict[int, dict[str, Any]] = {}
 
-    def call(self, ua: str, uri: str, caller: str | None = None) -> int:
-        return self.net.place(ua, user_part(uri), caller, self)
+    def call(self, ua: str, uri: str, caller: str | None = None, tag: str | None = None) -> int:
+        return self.net.place(ua, user_part(uri), caller, self, tag)
 
     def wait_call(self, cid: int, until: str, timeout: float) -> dict[str, Any]:
         if until == "disconnected":
@@ -127,7 +127,8 @@ class FakeAsterisk:
                 self.routes = {e.number: e for e in expectations(self.replay, name, instant,
                                                                  self.origin)}
 
-    def place(self, ua: str, dialled: str, caller: str | None, agent: FakePhone) -> int:
+    def place(self, ua: str, dialled: str, caller: str | None, agent: FakePhone,
+              tag: str | None = None) -> int:
         with self.lock:
             self.log.append(("call", ua, dialled))
             self._cids += 1
@@ -140,10 +141,11 @@ class FakeAsterisk:
                 if exp is None:
                     agent.finals[cid] = {"status": 404, "reason": "Not Found"}
                 elif exp.phone:
-                    self.phones[dialled].seen.append(_arrival(dialled, dialled, caller or ""))
+                    self.phones[dialled].seen.append(_arrival(dialled, dialled, caller or "",
+                                                              tag=tag))
                     agent.finals[cid] = {"status": 200, "reason": "OK"}
                 else:  # a carrier's trunk records the call and rejects it
-                    self.trunk.append(_arrival(exp.carrier, dialled, caller or ""))
+                    self.trunk.append(_arrival(exp.carrier, dialled, caller or "", tag=tag))
                     agent.finals[cid] = {"status": 486, "reason": "Busy Here"}
             else:  # from the customer's phone to an external number, out via the origin
                 exp = self.routes[ua]
@@ -195,11 +197,14 @@ class FakeAsterisk:
         self.closed = True
 
 
-def _arrival(ua: str, user: str, from_user: str, pai_user: str | None = None) -> dict[str, Any]:
+def _arrival(ua: str, user: str, from_user: str, pai_user: str | None = None, *,
+             tag: str | None = None) -> dict[str, Any]:
+    """What reached ``ua``; the dialplan copies a call's tag (X-Cutover-Call) onto it."""
     return Arrival(ua=ua, uri=f"sip:{user}@127.0.0.1:5070", user=user, from_user=from_user,
                    pai_user=pai_user, source="127.0.0.1:5060",
                    headers={"from": f"<sip:{from_user}@127.0.0.1>",
-                            "to": f"<sip:{user}@127.0.0.1:5070>"}).as_dict()
+                            "to": f"<sip:{user}@127.0.0.1:5070>",
+                            **({"x-cutover-call": tag} if tag else {})}).as_dict()
 
 
 @pytest.fixture
