@@ -97,6 +97,7 @@ def route(
             "version": answer.version,
             "status": result.number_status(answer.number),
             "caller_id": result.caller_id(answer.number),
+            "migrated_to": result.migrated_to(answer.number),
         }
         click.echo(json.dumps(document, ensure_ascii=False))
     else:
@@ -105,6 +106,8 @@ def route(
         status, caller_id = result.number_status(answer.number), result.caller_id(answer.number)
         if status != "in_service":
             line += f"; the number is {status}"
+        if (provider := result.migrated_to(answer.number)) is not None:
+            line += f"; its service migrated to {provider}, the network unchanged"
         if caller_id is not None:
             line += f"; the customer presents caller ID {caller_id}"
         click.echo(line)

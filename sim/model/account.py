@@ -9,8 +9,8 @@ ID. :func:`suspend` is the SimPy process of one suspension (its phases are pure 
 
 from __future__ import annotations
 
-__all__ = ["Charge", "port_away_charges", "presented_caller_id", "caller_id_in", "suspend",
-           "migrate", "after_port_away", "dsl_decision", "check_dsl", "AccountBook"]
+__all__ = ["Charge", "port_away_charges", "presented_caller_id", "caller_id_in", "migrated_to",
+           "suspend", "migrate", "after_port_away", "dsl_decision", "check_dsl", "AccountBook"]
 
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -96,6 +96,12 @@ def caller_id_in(scenario: Scenario, state: RunState, number: str) -> str | None
     active = any(run.state in PORTED or run.state == PortState.MIGRATED
                  for run in state.runs.values() if number in run.order.numbers)
     return presented_caller_id(number, customer, active=active)
+
+
+def migrated_to(state: RunState, number: str) -> str | None:
+    """The provider a run's migrated order moved ``number``'s service to, if any (UK NGN)."""
+    return next((run.order.gaining for run in state.runs.values()
+                 if run.state == PortState.MIGRATED and number in run.order.numbers), None)
 
 
 def presented_caller_id(number: str, customer: Customer | None, *, active: bool) -> str | None:

@@ -25,7 +25,7 @@ import numpy as np
 import simpy
 
 from sim.errors import NumberFormatError
-from sim.model.account import after_port_away, caller_id_in, check_dsl, migrate, suspend
+from sim.model import account
 from sim.model.activation import activate, remedy
 from sim.model.desk import Desk
 from sim.model.ledger import Instant, Ledger
@@ -73,7 +73,7 @@ class SimulationResult:
     routing: RoutingCore
     ledger: Ledger
     summary: dict[str, Any]
-    state: RunState | None = None
+    state: RunState
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -81,17 +81,16 @@ class SimulationResult:
         return list(self.ledger.records())
 
     def number_status(self, number: str) -> str:
-        """Why ``number`` does not answer at ``at`` (suspended, quarantine, lost, ...), or
-        ``in_service``."""
-        status = self.state.status.get(number) if self.state is not None else None
-        return "in_service" if status is None else str(status)
+        """Why ``number`` does not answer at ``at`` (suspended, quarantine, ...) or in_service."""
+        return str(self.state.status.get(number) or "in_service")
+
+    def migrated_to(self, number: str) -> str | None:
+        """The provider ``number``'s service was migrated to by ``at`` (UK NGN), if any."""
+        return account.migrated_to(self.state, number)
 
     def caller_id(self, number: str) -> str | None:
-        """The caller ID the customer's phone on ``number`` presents at ``at`` (None: the
-        number is no customer's)."""
-        if self.state is None:
-            return None
-        return caller_id_in(self.scenario, self.state, number)
+        """The caller ID the customer on ``number`` presents at ``at`` (None: no customer's)."""
+        return account.caller_id_in(self.scenario, self.state, number)
 
 
 class CutoverModel:
@@ -203,7 +202,7 @@ class CutoverModel:
                     self.env.process(self._cancel_old_service(run, self.sim_time(fault.at)))
         for customer in self.scenario.customers:
             for suspension in customer.suspensions:
-                self.env.process(suspend(self, customer, suspension))
+                self.env.process(account.suspend(self, customer, suspension))
         for carrier in self.scenario.carriers:
             for outage in carrier.outages:
                 self.env.process(self._outage(carrier.id, outage.start, outage.minutes))
@@ -320,7 +319,8 @@ class CutoverModel:
                 self.emit(EventKind.REJECTED, run, PortState.REJECTED, reason=reasons[0],
                           detail=_reason_text(reasons[0]), reasons=list(reasons))
                 return
-            if customer.dsl is not None and not (yield from check_dsl(self, run, customer)):
+            if customer.dsl is not None and not (yield from account.check_dsl(self, run,
+                                                                               customer)):
                 return
             self.emit(_E_VALIDATED, run, _S_VALIDATED)
             late_answer = self.env.now > answer_by
@@ -344,7 +344,7 @@ class CutoverModel:
                       point_of_no_return=Instant(round(epoch + run.no_return_at)),
                       deadline=Instant(deadline), late_answer=late_answer)
             yield from activate(self, run)
-            after_port_away(self, run)
+            account.after_port_away(self, run)
             for fault in _faults(order, "no_consent"):
                 self.env.process(remedy(self, run, fault))
             if order.contract_end is not None or self._temporary_number(order):
@@ -357,8 +357,8 @@ class CutoverModel:
 
     def _migration(self, run: PortRun) -> Generator[simpy.Event, Any, None]:
         order = run.order
-        if (yield from migrate(self, run, self.scenario.customer(order.customer))):
-            after_port_away(self, run)
+        if (yield from account.migrate(self, run, self.scenario.customer(order.customer))):
+            account.after_port_away(self, run)
             if order.contract_end is not None or self._temporary_number(order):
                 yield from self._after_port(run)
 

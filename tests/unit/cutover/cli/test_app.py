@@ -75,6 +75,24 @@ def test_route_says_the_numbers_state_and_the_caller_id_presented(
     assert (f"the number is {status}" in text) == (status != "in_service")
 
 
+MIGRATION = str(ROOT / "scenarios" / "uk_ngn_migration.yaml")
+
+
+@pytest.mark.parametrize(("at", "migrated_to"), [
+    ("2026-11-24T09:00:00Z", None),          # before the migration
+    ("2026-11-26T09:00:00Z", "callagenix"),  # after it: the service moved, the network not
+])
+def test_route_says_a_number_was_migrated(at: str, migrated_to: str | None,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["route", MIGRATION, "0808 157 0200", "--at", at, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["carrier"], answer["ported"], answer["migrated_to"]) == (
+        "energis", False, migrated_to)
+    assert main(["route", MIGRATION, "0808 157 0200", "--at", at]) == 0
+    said = "its service migrated to callagenix, the network unchanged"
+    assert (said in capsys.readouterr().out) == (migrated_to is not None)
+
+
 def test_route_accepts_national_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["route", UK, "01632 960002", "--at", "2026-11-28T06:00:00Z"]) == 0
     out = capsys.readouterr().out

@@ -246,7 +246,8 @@ def fake_model(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         ]
         return types.SimpleNamespace(events=events, summary=summary, routing=Routing(), at=at,
                                      number_status=lambda n: "in_service",
-                                     caller_id=lambda n: "+441632970555")
+                                     caller_id=lambda n: "+441632970555",
+                                     migrated_to=lambda n: None)
 
     model = types.ModuleType("sim.model")
     model.simulate = simulate  # type: ignore[attr-defined]
@@ -294,6 +295,7 @@ def test_route_json_is_one_document(
         "version": 3,
         "status": "in_service",
         "caller_id": "+441632970555",
+        "migrated_to": None,
     }
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.regimes import get_regime
 from sim.regimes.business_calendar import Period
@@ -142,3 +144,40 @@ def test_a_reconnection_before_the_suspension_is_refused() -> None:
     with pytest.raises(ValueError):
         suspension_phases(AT, reconnect=at(2026, 11, 1), suspension=THIRTY_DAYS,
                           quarantine=TWELVE_MONTHS)
+
+
+# -- invariants (Hypothesis) ---------------------------------------------------------------
+
+DAYS = st.integers(min_value=0, max_value=4 * 366)
+
+
+@given(fee=st.floats(min_value=0, max_value=1e5), a=DAYS, b=DAYS)
+def test_a_golden_numbers_fee_only_falls_with_its_age(fee: float, a: int, b: int) -> None:
+    early, late = sorted((a, b))
+    fees = [golden_number_fee(fee, purchased=PURCHASED, ported=PURCHASED + timedelta(days=d),
+                              terms=UK_TERMS) for d in (early, late)]
+    assert fees[0] >= fees[1]
+    assert all(f in (round(3 * fee, 2), round(2 * fee, 2), 0.0) for f in fees)
+
+
+@given(months=st.integers(min_value=1, max_value=36), monthly=st.floats(0, 1e4),
+       charge=st.floats(0, 1e4), a=DAYS, b=DAYS)
+def test_what_is_left_of_a_minimum_term_only_falls(months: int, monthly: float, charge: float,
+                                                   a: int, b: int) -> None:
+    early, late = sorted((a, b))
+    owed = [early_termination(start=START, months=months, monthly_fee=monthly, charge=charge,
+                              ported=START + timedelta(days=d, hours=1), terms=UK_TERMS)
+            for d in (early, late)]
+    # within the grace period nothing is owed, so only past it does the remainder fall
+    if early >= 30:
+        assert owed[0] >= owed[1]
+    assert all(0.0 <= o <= round(charge + monthly * (months - 1), 2) + 0.01 for o in owed)
+
+
+@given(numbers=st.integers(1, 500), a=st.floats(0, 1e6), b=st.floats(0, 1e6))
+def test_no_consent_compensation_grows_with_time_up_to_the_cap(numbers: int, a: float,
+                                                                b: float) -> None:
+    pt = get_regime("pt")
+    short, long = sorted((a, b))
+    owed = [pt.no_consent_compensation(numbers=numbers, minutes=m) for m in (short, long)]
+    assert owed[0] <= owed[1] <= 5000.0
