@@ -48,7 +48,8 @@ REJECTION_TEXT: dict[str, str] = {
         "porting would switch service type (fixed <-> mobile, nomadic VoIP <-> fixed/mobile)"
     ),
     "inactive_number": "number has been inactive for more than 3 months",
-    "quarantined": "number is suspended or in quarantine after its contract ended",
+    "quarantined": ("number is suspended or in quarantine (after its contract ended, or for "
+                    "lack of funds)"),
     "temporary_access": "the number is a temporary access: temporary accesses are not portable",
     "no_written_authorisation": "a migration needs the customer's written authorisation",
     "dsl_on_line": ("DSL is delivered on the same line: the port cannot proceed until the two "
