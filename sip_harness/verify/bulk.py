@@ -14,7 +14,8 @@ through SIPp (:mod:`sip_harness.agents.sipp_caller`) instead of pjsua2:
 Arrivals are recorded by the :class:`~sip_harness.agents.recorder.TrunkRecorder` at every
 trunk and PBX address and paired with their call by the ``X-Cutover-Call`` tag; the comparison
 is :mod:`sip_harness.verify.judge`'s, the same as pjsua2's checks use. A call SIPp got no
-final answer for fails its check with that reason.
+final answer for is placed once more (``retried`` in the record); if it gets none again, its
+check fails with that reason.
 """
 
 from __future__ import annotations
@@ -87,23 +88,44 @@ class BulkEngine:
                 raise HarnessError(f"no address for PBX trunk {pbx}")
             runs.append((self.pbx_hosts[pbx], rows))
         outcomes = self._run(runs)
+        retried = self._again(runs, outcomes)
         out: list[CheckResult] = []
         for exp, tag, caller, destination in plan:
-            got_in = outcomes.get(f"{tag}.in", CallOutcome(f"{tag}.in"))
-            arrival = self.trunks.by_tag(f"{tag}.in")
+            got_in, arrival = self._got(f"{tag}.in", outcomes, retried)
             verdict, arrived = inbound_verdict(exp, caller, arrival, _answer(got_in))
             inbound = CheckResult(exp.checkpoint, exp.number, "inbound", *verdict,
-                                  self._evidence(arrival, got_in))
-            got_out = outcomes.get(f"{tag}.out", CallOutcome(f"{tag}.out"))
-            arrival_out = self.trunks.by_tag(f"{tag}.out")
+                                  self._evidence(arrival, got_in, retried.get(f"{tag}.in")),
+                                  retried=f"{tag}.in" in retried)
+            got_out, arrival_out = self._got(f"{tag}.out", outcomes, retried)
             verdict = outbound_verdict(exp, destination, self.origin, arrival_out,
                                        _answer(got_out), source="PBX")
             outbound = CheckResult(exp.checkpoint, exp.number, "outbound_callerid", *verdict,
-                                   self._evidence(arrival_out, got_out))
+                                   self._evidence(arrival_out, got_out,
+                                                  retried.get(f"{tag}.out")),
+                                   retried=f"{tag}.out" in retried)
             presented = arrival_out["from_user"] if arrival_out else None
             out += [inbound, outbound, *derived_checks(exp, arrived, presented,
                                                        inbound.evidence)]
         return out
+
+    def _again(self, runs: Sequence[tuple[str, Sequence[CallRow]]],
+               outcomes: dict[str, CallOutcome]) -> dict[str, CallOutcome]:
+        """Place once more every call that got no final answer (tag ``<tag>.again``); returns
+        the first outcome of each call placed again, by its tag."""
+        first = {t: o for t, o in outcomes.items() if o.status is None}
+        if not first:
+            return {}
+        again = [(source, [(f"{t}.again", called, calling) for t, called, calling in rows
+                           if t in first]) for source, rows in runs]
+        outcomes.update(self._run([(s, rows) for s, rows in again if rows]))
+        return first
+
+    def _got(self, tag: str, outcomes: dict[str, CallOutcome], retried: dict[str, CallOutcome]
+             ) -> tuple[CallOutcome, dict[str, Any] | None]:
+        """A call's outcome and arrival: its second placing's if it was placed again."""
+        if tag in retried:
+            tag = f"{tag}.again"
+        return outcomes.get(tag, CallOutcome(tag)), self.trunks.by_tag(tag)
 
     def unallocated(self, checkpoint: str, number: str, caller: str) -> CheckResult:
         """A call to a number no range holds gets 404 and arrives nowhere (through SIPp)."""
@@ -164,9 +186,12 @@ class BulkEngine:
         return outcomes
 
     @staticmethod
-    def _evidence(arrival: dict[str, Any] | None, got: CallOutcome) -> dict[str, Any]:
+    def _evidence(arrival: dict[str, Any] | None, got: CallOutcome,
+                  first: CallOutcome | None = None) -> dict[str, Any]:
         evidence = sip_evidence(arrival, got.status)
         evidence["engine"] = "sipp"
+        if first is not None:
+            evidence["first_attempt"] = "no final answer SIPp expects"
         if got.setup_ms is not None:
             evidence["setup_ms"] = round(got.setup_ms, 2)
         return evidence

@@ -97,3 +97,37 @@ def test_not_ported_is_read_off_the_inbound_call() -> None:
 def test_unallocated_through_sipp_wants_404_and_no_arrival() -> None:
     result = engine(FakeNetwork()).unallocated("before", "+440001000000", "+447700900100")
     assert (result.check, result.passed, result.observed) == ("unallocated", True, "404")
+
+
+class LossyNetwork(FakeNetwork):
+    """Gives no final answer to the first call to ``lost`` (SIPp logged nothing for it)."""
+
+    def __init__(self, lost: str, times: int = 1) -> None:
+        super().__init__()
+        self.lost, self.times = lost, times
+
+    def place(self, rows: Sequence[CallRow], **kw: Any) -> SippCalls:
+        done = super().place(rows, **kw)
+        for tag, called, _ in rows:
+            if called == self.lost and self.times > 0:
+                self.times -= 1
+                done.outcomes[tag] = CallOutcome(tag)
+                self.tagged.pop(tag, None)
+        return done
+
+
+def test_a_call_without_a_final_answer_is_placed_once_more_and_marked_retried() -> None:
+    results = engine(LossyNetwork(OTHER.number)).check([EXP, OTHER], "after_cutover",
+                                                      externals())
+    assert all(r.passed for r in results)
+    assert [(r.number, r.check) for r in results if r.retried] == [(OTHER.number, "inbound")]
+    again = next(r for r in results if r.retried)
+    assert again.evidence["first_attempt"] == "no final answer SIPp expects"
+
+
+def test_twice_without_a_final_answer_fails_with_the_reason() -> None:
+    results = engine(LossyNetwork(OTHER.number, times=2)).check([OTHER], "after_cutover",
+                                                               externals())
+    inbound = results[0]
+    assert (inbound.check, inbound.passed, inbound.retried) == ("inbound", False, True)
+    assert "arrived nowhere (caller got no final answer SIPp expects" in inbound.reason
