@@ -19,7 +19,7 @@ import simpy
 from sim.model.ledger import Instant
 from sim.model.lifecycle import EventKind, NumberStatus, PortState
 from sim.model.run_state import PortRun, RunState
-from sim.model.traffic import Switchboard
+from sim.model.traffic import CallByCall, Switchboard
 from sim.regimes.timeline import Timeline
 from sim.scenario import Fault
 
@@ -44,13 +44,16 @@ class CutoverWindow(Protocol):
     epoch: float  # POSIX seconds at simulated second 0
     timeline: Timeline
     state: RunState
-    switchboard: Switchboard
+    switchboard: Switchboard | CallByCall
 
     def until(self, s: float) -> simpy.Timeout:
         """A timeout that ends at simulated second ``s``."""
 
     def uniform(self, low: float, high: float) -> float:
         """A draw from the run's generator, uniform in [low, high)."""
+
+    def happens(self, fault: Fault) -> bool:
+        """Whether a fault happens (a probable one drawn from the run's generator)."""
 
     def emit(self, event: EventKind, run: PortRun | None, state: PortState | None = None,
              numbers: tuple[str, ...] | None = None, **extra: Any) -> None:
@@ -81,9 +84,9 @@ def activate(window: CutoverWindow, run: PortRun) -> Generator[simpy.Event, Any,
         switch = failure = None
         if order.faults:  # most orders have none: skip the searches
             switch = next((f.minutes for f in order.faults_of("interruption")
-                           if f.attempt == run.attempt), None)
+                           if f.attempt == run.attempt and window.happens(f)), None)
             failure = next((f for f in order.faults_of("activation_failure")
-                            if f.attempt == run.attempt), None)
+                            if f.attempt == run.attempt and window.happens(f)), None)
         if switch is None:
             switch = window.uniform(*SWITCH_MINUTES)
         if failure is None:

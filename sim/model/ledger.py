@@ -24,6 +24,8 @@ class Ledger:
 
     Kept in columns, not a tuple per event: a long run holds millions of events, and a tuple
     each would be one more container for the garbage collector to walk on every full pass.
+    Records may be added out of time order (the switchboard plays an interval's calls at its
+    end); ``records()`` gives them in time order, those at one instant in the order added.
     """
 
     def __init__(self, epoch: float):
@@ -34,6 +36,8 @@ class Ledger:
         self._numbers: list[tuple[str, ...]] = []
         self._state: list[str | None] = []
         self._extra: list[dict[str, Any] | None] = []
+        self._latest = float("-inf")
+        self._in_order = True
         # bound once: a run adds several events per port order
         self._appends = (self._t.append, self._event.append, self._port.append,
                          self._numbers.append, self._state.append, self._extra.append)
@@ -47,6 +51,10 @@ class Ledger:
         add_numbers(numbers)
         add_state(state)
         add_extra(extra or None)
+        if t < self._latest:
+            self._in_order = False
+        else:
+            self._latest = t
 
     def __len__(self) -> int:
         return len(self._t)
@@ -61,8 +69,10 @@ class Ledger:
     def records(self, keep: Any = None) -> Iterator[dict[str, Any]]:
         """Every record as the dict written to events.jsonl (``keep`` filters raw rows:
         ``(t, event, port, numbers, state, extra)`` tuples)."""
-        rows = zip(self._t, self._event, self._port, self._numbers, self._state, self._extra,
-                   strict=True)
+        rows: Any = zip(self._t, self._event, self._port, self._numbers, self._state,
+                        self._extra, strict=True)
+        if not self._in_order:
+            rows = sorted(rows, key=lambda row: row[0])  # stable: one instant keeps its order
         for row in rows:
             if keep is not None and not keep(row):
                 continue

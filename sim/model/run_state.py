@@ -7,15 +7,16 @@ None of them needs the model itself, only the part of this state it names.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import simpy
 
 from sim.model.lifecycle import NumberStatus, PortState
 from sim.scenario import PortOrder
 
-__all__ = ["PortRun", "DeskStats", "RunState"]
+__all__ = ["PortRun", "DeskStats", "RunState", "StatusMap", "CarrierSet"]
 
 
 @dataclass
@@ -60,6 +61,63 @@ class DeskStats:
                 "mean_wait_hours": round(self.wait_seconds / 3600 / max(1, self.orders), 3)}
 
 
+def _nothing() -> None:
+    pass
+
+
+class StatusMap(dict[str, NumberStatus]):
+    """Number -> status; ``before_change()`` is called before every change (the switchboard
+    plays the calls up to that instant in the status that held)."""
+
+    before_change: Callable[[], None] = staticmethod(_nothing)
+
+    def __setitem__(self, key: str, value: NumberStatus) -> None:
+        self.before_change()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.before_change()
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+        self.before_change()
+        return super().pop(key, *default)
+
+    def update(self, *args: Any, **kwargs: NumberStatus) -> None:
+        self.before_change()
+        super().update(*args, **kwargs)
+
+    def clear(self) -> None:
+        self.before_change()
+        super().clear()
+
+
+class CarrierSet(set[str]):
+    """Carriers down; ``before_change()`` is called before every change, as for StatusMap."""
+
+    before_change: Callable[[], None] = staticmethod(_nothing)
+
+    def add(self, item: str) -> None:
+        self.before_change()
+        super().add(item)
+
+    def discard(self, item: object) -> None:
+        self.before_change()
+        super().discard(item)
+
+    def remove(self, item: str) -> None:
+        self.before_change()
+        super().remove(item)
+
+    def update(self, *others: Iterable[str]) -> None:
+        self.before_change()
+        super().update(*others)
+
+    def clear(self) -> None:
+        self.before_change()
+        super().clear()
+
+
 class RunState:
     """Everything a run changes as it goes, apart from the routing core and the ledger.
 
@@ -73,6 +131,8 @@ class RunState:
     - ``down``: carriers in an outage;
     - ``left``: customers who have ported away from their losing carrier's account (its
       minimum term is settled once).
+
+    ``status`` and ``down`` tell their ``before_change`` before they change (the switchboard).
     """
 
     __slots__ = ("runs", "desk_stats", "status", "in_flight", "quarantined", "down", "left")
@@ -80,8 +140,8 @@ class RunState:
     def __init__(self, orders: Iterable[PortOrder], carriers: Iterable[str]):
         self.runs: dict[str, PortRun] = {o.id: PortRun(o) for o in orders}
         self.desk_stats: dict[str, DeskStats] = {c: DeskStats() for c in carriers}
-        self.status: dict[str, NumberStatus] = {}
+        self.status: StatusMap = StatusMap()
         self.in_flight: Counter[str] = Counter()
         self.quarantined: set[str] = set()
-        self.down: set[str] = set()
+        self.down: CarrierSet = CarrierSet()
         self.left: set[str] = set()

@@ -33,13 +33,13 @@ from sim.model.lifecycle import PORTED, SETTLED, EventKind, NumberStatus, PortSt
 from sim.model.port_checks import rejection_reasons
 from sim.model.run_state import DeskStats, PortRun, RunState
 from sim.model.summary import summarise
-from sim.model.traffic import Switchboard
+from sim.model.traffic import CallByCall, Switchboard
 from sim.numbering import NumberType, number_type
 from sim.regimes import get_regime
 from sim.regimes.base import OrderFacts, Regime
 from sim.regimes.timeline import Timeline
 from sim.routing import PortChange, RoutingCore, RoutingSnapshot, e164_to_int
-from sim.scenario import Fault, PortOrder, Scenario
+from sim.scenario import Fault, Outage, PortOrder, Scenario
 
 __all__ = ["simulate", "SimulationResult", "CutoverModel"]
 
@@ -96,14 +96,17 @@ class SimulationResult:
 class CutoverModel:
     """One run of a scenario. Build, then ``run(until)``; read the state between runs."""
 
-    def __init__(self, scenario: Scenario, *, seed: int | None = None):
+    def __init__(self, scenario: Scenario, *, seed: int | None = None,
+                 call_by_call: bool = False):
+        # ``call_by_call``: place every call as a SimPy event (the reference the interval
+        # switchboard is tested and measured against) instead of drawing them per interval.
         # Building makes a few objects per port order (process, generator, run state), all
         # long-lived and none garbage: with the collector on, its full passes walk them again
         # and again while they pile up (over half the build time at 20k orders).
         with _collector_paused():
-            self._build(scenario, seed)
+            self._build(scenario, seed, call_by_call)
 
-    def _build(self, scenario: Scenario, seed: int | None) -> None:
+    def _build(self, scenario: Scenario, seed: int | None, call_by_call: bool) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         self.rng = np.random.default_rng(self.seed)
@@ -130,9 +133,14 @@ class CutoverModel:
         self._published: simpy.Event | None = None
         #: Called with (simulated seconds, snapshot) after every publish (see sim.model.replay).
         self.on_publish: list[Callable[[float, RoutingSnapshot], None]] = []
-        self.switchboard = Switchboard(
-            scenario, env=self.env, rng=self.rng, routing=self.routing, holder_of=self.holder_of,
+        parts: dict[str, Any] = dict(
+            env=self.env, rng=self.rng, routing=self.routing, holder_of=self.holder_of,
             status=self.state.status, down=self.state.down, ledger=self.ledger)
+        self.switchboard: Switchboard | CallByCall = (
+            CallByCall(scenario, **parts) if call_by_call
+            else Switchboard(scenario, seed=self.seed, **parts))
+        # the switchboard plays the calls up to each change of what decides their outcome
+        self.state.status.before_change = self.state.down.before_change = self.switchboard.settle
         self._start_processes()
 
     def _range_holders(self) -> dict[str, str]:
@@ -191,21 +199,30 @@ class CutoverModel:
         """
         return low + (high - low) * self.rng.random()
 
+    def happens(self, fault: Fault | Outage) -> bool:
+        """Whether a fault happens: a certain one (no probability, or 1) always and a fault of
+        probability 0 never, without a draw; any other with its probability, drawn now from the
+        run's generator."""
+        p = fault.probability
+        if p is None or p >= 1.0:
+            return True
+        return p > 0.0 and self.rng.random() < p
+
     # -- running --------------------------------------------------------------------------
     def _start_processes(self) -> None:
         for run in self.state.runs.values():
             run.process = self.env.process(self._port(run))
             for fault in run.order.faults:
                 if fault.kind == "withdraw" and fault.at is not None:
-                    self.env.process(self._withdraw(run, self.sim_time(fault.at)))
+                    self.env.process(self._withdraw(run, fault))
                 elif fault.kind == "cancel_old_service" and fault.at is not None:
-                    self.env.process(self._cancel_old_service(run, self.sim_time(fault.at)))
+                    self.env.process(self._cancel_old_service(run, fault))
         for customer in self.scenario.customers:
             for suspension in customer.suspensions:
                 self.env.process(account.suspend(self, customer, suspension))
         for carrier in self.scenario.carriers:
             for outage in carrier.outages:
-                self.env.process(self._outage(carrier.id, outage.start, outage.minutes))
+                self.env.process(self._outage(carrier.id, outage))
         self.switchboard.start()
 
     def run(self, until: datetime | None = None,
@@ -226,6 +243,7 @@ class CutoverModel:
         try:
             for k in range(1, steps + 1):
                 self.env.run(until=begin + (end - begin) * k / steps)
+                self.switchboard.settle()
                 if progress is not None:
                     progress(k / steps)
         finally:
@@ -251,7 +269,7 @@ class CutoverModel:
     def _apply_pending(self, event: simpy.Event) -> None:
         pending, self._pending, self._published = self._pending, [], None
         snapshot = self.routing.apply(pending)
-        self.switchboard.published(self.env.now, snapshot)
+        self.switchboard.published(self.env.now, snapshot, [c.number for c in pending])
         for listener in self.on_publish:
             listener(self.env.now, snapshot)
 
@@ -324,12 +342,14 @@ class CutoverModel:
                 return
             self.emit(_E_VALIDATED, run, _S_VALIDATED)
             late_answer = self.env.now > answer_by
-            delay = sum(f.days for f in _faults(order, "delay"))
+            delay = sum(f.days for f in _faults(order, "delay") if self.happens(f))
             if delay:
                 # the losing carrier sits on the order past its deadline
                 yield self.until(max(self.env.now, run.deadline_at + delay * 86400.0))
                 late_answer = True
             for fault in _faults(order, "deny"):
+                if not self.happens(fault):
+                    continue
                 self.emit(EventKind.DENIED, run, PortState.DENIED, reason=fault.reason,
                           detail=_reason_text(fault.reason))
                 return
@@ -394,8 +414,10 @@ class CutoverModel:
         self.emit(EventKind.RETURNED, run, PortState.RETURNED)
 
     # -- faults from outside the order -------------------------------------------------------
-    def _withdraw(self, run: PortRun, at: float) -> Generator[simpy.Event, Any, None]:
-        yield self.until(at)
+    def _withdraw(self, run: PortRun, fault: Fault) -> Generator[simpy.Event, Any, None]:
+        yield self.until(self.sim_time(fault.at or self.scenario.start))
+        if not self.happens(fault):
+            return
         if run.state in _NOT_WITHDRAWABLE:
             return
         if run.no_return_at is not None and self.env.now > run.no_return_at:
@@ -406,8 +428,11 @@ class CutoverModel:
             run.process.interrupt("withdrawn")
         self.emit(EventKind.WITHDRAWN, run, PortState.CANCELLED)
 
-    def _cancel_old_service(self, run: PortRun, at: float) -> Generator[simpy.Event, Any, None]:
-        yield self.until(at)
+    def _cancel_old_service(self, run: PortRun, fault: Fault
+                            ) -> Generator[simpy.Event, Any, None]:
+        yield self.until(self.sim_time(fault.at or self.scenario.start))
+        if not self.happens(fault):
+            return
         self.emit(EventKind.SERVICE_CANCELLED, run, None, carrier=run.order.losing)
         if run.state in _PAST_CANCELLING:
             return
@@ -419,9 +444,11 @@ class CutoverModel:
             status[n] = NumberStatus.LOST
         self.emit(EventKind.NUMBER_LOST, run, PortState.LOST, carrier=run.order.losing)
 
-    def _outage(self, carrier: str, start: datetime, minutes: float
-                ) -> Generator[simpy.Event, Any, None]:
+    def _outage(self, carrier: str, outage: Outage) -> Generator[simpy.Event, Any, None]:
+        start, minutes = outage.start, outage.minutes
         yield self.until(self.sim_time(start))
+        if not self.happens(outage):
+            return
         down = self.state.down
         down.add(carrier)
         yield self.env.timeout(minutes * 60.0)

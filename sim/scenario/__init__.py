@@ -5,6 +5,7 @@ from __future__ import annotations
 from sim.scenario.loader import load_scenario, scenario_from_text
 from sim.scenario.types import (
     FAULT_KINDS,
+    PROBABLE_PER,
     Carrier,
     Checkpoint,
     Contract,
@@ -41,4 +42,5 @@ __all__ = [
     "Checkpoint",
     "Scenario",
     "FAULT_KINDS",
+    "PROBABLE_PER",
 ]

@@ -115,6 +115,12 @@ class FieldReader:
             return None
         return float(v)
 
+    def probability(self, v: Any, p: str) -> float | None:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            self.err(p, f"expected a probability from 0 to 1, got {v!r}")
+            return None
+        return float(v)
+
     def boolean(self, v: Any, p: str) -> bool | None:
         if not isinstance(v, bool):
             self.err(p, f"expected true or false, got {_type(v)}")

@@ -18,6 +18,7 @@ from sim.scenario.account import (
 from sim.scenario.fields import REQUIRED, FieldReader, key_path
 from sim.scenario.types import (
     FAULT_KINDS,
+    PROBABLE_PER,
     Carrier,
     Checkpoint,
     Customer,
@@ -129,8 +130,9 @@ class Reader(FieldReader):
                 ostart = self.get(od, "start", op, self.time)
                 self._within(ostart, key_path(op, "start"), start, horizon)
                 minutes = self.get(od, "minutes", op, self.positive)
+                chance = self.get(od, "probability", op, self.probability, None)
                 if ostart and minutes:
-                    outages.append(Outage(ostart, minutes))
+                    outages.append(Outage(ostart, minutes, chance))
             rn = self.get(d, "routing_number", p, self.routing_number,
                           default_routing_number(self.country, i))
             if rn is not None and rn.upper() in rns:
@@ -393,11 +395,15 @@ class Reader(FieldReader):
             attempt = self.get(d, "attempt", fp, self.positive_integer, 1)
             reason = self.get(d, "reason", fp, self.text, REQUIRED if kind == "deny" else "")
             number = self.get(d, "number", fp, self.number, None)
+            chance = self.get(d, "probability", fp, self.probability, None)
+            if chance is not None and kind is not None and kind not in PROBABLE_PER:
+                self.err(key_path(fp, "probability"), f"a {kind} fault is always certain "
+                         "(the harness's, not drawn in a run)")
             if number and number not in numbers:
                 self.err(key_path(fp, "number"), f"{number} is not in this port order")
             if kind and days is not None and attempt is not None and reason is not None:
                 out.append(Fault(kind=kind, attempt=attempt, minutes=minutes, days=days, at=at,
-                                 reason=reason, number=number))
+                                 reason=reason, number=number, probability=chance))
         return tuple(out)
 
     def _traffic(self, raw: Any) -> Traffic:

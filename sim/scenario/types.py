@@ -31,6 +31,7 @@ __all__ = [
     "Checkpoint",
     "Scenario",
     "FAULT_KINDS",
+    "PROBABLE_PER",
 ]
 
 #: Faults a port order can carry, and what each does in the model.
@@ -45,6 +46,16 @@ FAULT_KINDS = {
     "no_consent": "the port moves `number` (default: all) without the subscriber's consent; "
                   "remedied (ported back) at `at`, if given",
 }
+#: Fault kind -> what one draw of a probable fault decides (``misconfigure`` is the harness's
+#: and always certain: the harness configures Asterisk from the scenario, not from a run).
+PROBABLE_PER = {
+    "activation_failure": "attempt (drawn when attempt N starts)",
+    "interruption": "attempt (drawn when attempt N starts)",
+    "delay": "order (drawn when the losing carrier has validated it)",
+    "deny": "order (drawn when the losing carrier has validated it)",
+    "withdraw": "order (drawn at `at`)",
+    "cancel_old_service": "order (drawn at `at`)",
+}
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,7 @@ class Outage:
 
     start: datetime
     minutes: float
+    probability: float | None = None  # None: certain; else drawn once, at ``start``
 
     @property
     def end(self) -> datetime:
@@ -182,7 +194,11 @@ class Request:
 
 @dataclass(frozen=True)
 class Fault:
-    """A fault injected into one port order (see FAULT_KINDS)."""
+    """A fault injected into one port order (see FAULT_KINDS).
+
+    Certain when ``probability`` is None; otherwise it happens with that probability, drawn
+    from the run's generator where it would act (see PROBABLE_PER).
+    """
 
     kind: str
     attempt: int = 1
@@ -193,6 +209,7 @@ class Fault:
     at: datetime | None = None
     reason: str = ""
     number: str | None = None
+    probability: float | None = None
 
 
 @dataclass(frozen=True)

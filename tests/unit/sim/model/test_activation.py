@@ -45,6 +45,7 @@ class Window:
         self.extra: list[dict[str, Any]] = []
         self.times: list[float] = []
         self.published: list[tuple[float, str, str, dict[str, NumberStatus]]] = []
+        self.draws: list[str] = []
 
     def copy_lag(self, order: PortOrder) -> float:
         return self.lag
@@ -54,6 +55,11 @@ class Window:
 
     def uniform(self, low: float, high: float) -> float:
         return (low + high) / 2
+
+    def happens(self, fault: Fault) -> bool:
+        # a probable fault happens when its probability is at least a half: a fixed "draw"
+        self.draws.append(fault.kind)
+        return fault.probability is None or fault.probability >= 0.5
 
     def emit(self, event: EventKind, run: PortRun | None, state: PortState | None = None,
              numbers: tuple[str, ...] | None = None, **extra: Any) -> None:

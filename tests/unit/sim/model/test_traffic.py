@@ -16,7 +16,7 @@ import simpy
 
 from sim.model.ledger import Ledger
 from sim.model.lifecycle import NumberStatus
-from sim.model.traffic import OUTCOMES, CallOutcome, Switchboard
+from sim.model.traffic import OUTCOMES, CallByCall, CallOutcome
 from sim.routing import PortChange, RoutingCore, e164_to_int
 from sim.scenario import Carrier, Customer, NumberRange, PortOrder, Request, Scenario, Traffic
 
@@ -55,7 +55,7 @@ class Board:
         self.status: dict[str, NumberStatus] = {}
         self.down: set[str] = set()
         self.ledger = Ledger(START.timestamp())
-        self.switchboard = Switchboard(
+        self.switchboard = CallByCall(
             scenario, env=self.env, rng=np.random.default_rng(seed), routing=self.routing,
             holder_of={PORTED: "bt", HOME: "bt"}, status=self.status, down=self.down,
             ledger=self.ledger)
