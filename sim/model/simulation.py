@@ -98,8 +98,7 @@ class CutoverModel:
 
     def __init__(self, scenario: Scenario, *, seed: int | None = None,
                  call_by_call: bool = False):
-        # ``call_by_call``: place every call as a SimPy event (the reference the interval
-        # switchboard is tested and measured against) instead of drawing them per interval.
+        # call_by_call: each call a SimPy event (the reference), not drawn per interval
         # Building makes a few objects per port order (process, generator, run state), all
         # long-lived and none garbage: with the collector on, its full passes walk them again
         # and again while they pile up (over half the build time at 20k orders).

@@ -14,7 +14,7 @@ attempt ended later.
 >>> replay = Replay(load_scenario("scenarios/uk_ngn_reseller_rollback.yaml"))
 >>> plan = watch_plan(replay, "vodafone")["+448081570123"]
 >>> [(c.at.strftime("%d %H:%M"), c.kind) for c in plan.changes]
-[('05 00:12', 'flip'), ('05 00:37', 'flip_back'), ('12 00:15', 'flip')]
+[('05 00:14', 'flip'), ('05 00:39', 'flip_back'), ('12 00:13', 'flip')]
 >>> print(plan.at(datetime(2026, 12, 5, 0, 20, tzinfo=UTC)).where)
 callagenix (customer's phone)
 """

@@ -31,9 +31,9 @@ def ngn() -> Replay:
 def test_the_failed_attempt_and_the_reattempt_are_three_planned_changes(ngn: Replay) -> None:
     plan = watch_plan(ngn, "vodafone")[N]
     assert [(c.at, c.before, c.after, c.kind) for c in plan.changes] == [
-        (t(5, 0, 12), CW, PHONE, "flip"),
-        (t(5, 0, 37), PHONE, CW, "flip_back"),
-        (t(12, 0, 15), CW, PHONE, "flip"),
+        (t(5, 0, 14), CW, PHONE, "flip"),
+        (t(5, 0, 39), PHONE, CW, "flip_back"),
+        (t(12, 0, 13), CW, PHONE, "flip"),
     ]
     assert (plan.old, plan.new, plan.losing, plan.gaining) == (CW, PHONE, "cw", "callagenix")
 
@@ -41,8 +41,8 @@ def test_the_failed_attempt_and_the_reattempt_are_three_planned_changes(ngn: Rep
 def test_the_plan_at_an_instant_is_the_routing_state_published_strictly_before_it(
         ngn: Replay) -> None:
     plan = watch_plan(ngn, "vodafone")[N]
-    assert plan.at(t(5, 0, 12)).where == CW               # published at 00:12: not yet
-    assert plan.at(t(5, 0, 12) + AFTER_PUBLISH).where == PHONE
+    assert plan.at(t(5, 0, 14)).where == CW               # published at 00:14: not yet
+    assert plan.at(t(5, 0, 14) + AFTER_PUBLISH).where == PHONE
     assert plan.at(t(1, 0)).where == CW and plan.at(t(1, 0)).presented == N
     assert plan.at(t(19, 0)).where == PHONE
     assert "ported" in plan.at(t(19, 0)).reason
@@ -70,5 +70,5 @@ def test_the_misconfigured_number_is_planned_like_the_others() -> None:
     for number, plan in plans.items():  # +441632960001 has a mailbox, so a phone; the
         at_pbx = number != "+441632960001"  # others are DDI numbers on the customer's PBX
         assert [(c.at, c.after) for c in plan.changes] == [
-            (datetime(2026, 11, 28, 0, 11, tzinfo=UTC), Where("callagenix", True, at_pbx))]
+            (datetime(2026, 11, 28, 0, 15, tzinfo=UTC), Where("callagenix", True, at_pbx))]
         assert plan.windows[0].end - plan.windows[0].start == timedelta(hours=6)
