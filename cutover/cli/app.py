@@ -18,6 +18,7 @@ from cutover.cli.options import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_OK, Ba
 from cutover.cli.serve_command import serve
 from cutover.cli.sim_commands import route, run, validate
 from cutover.cli.verify_command import verify
+from cutover.cli.watch_command import watch
 from sim.errors import CutoverError, HarnessError, NumberFormatError, RoutingError, ScenarioError
 
 
@@ -30,7 +31,7 @@ def cli() -> None:
     """Telephony number-porting cutover simulator with a SIP test harness."""
 
 
-for _command in (validate, route, run, asterisk, verify, serve):
+for _command in (validate, route, run, asterisk, verify, watch, serve):
     cli.add_command(_command)
 
 

@@ -1,4 +1,5 @@
-"""``cutover asterisk up|apply|status|down``: a real Asterisk playing the scenario's network."""
+"""``cutover asterisk up|apply|status|down|replay``: a real Asterisk playing the scenario's
+network."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from datetime import datetime
 
 import click
 
-from cutover.cli.options import EXIT_OK, instant_options, load_scenario_file
+from cutover.cli.options import (
+    EXIT_OK,
+    INSTANT,
+    BadInput,
+    instant_options,
+    load_scenario_file,
+)
+from cutover.cli.watch_command import ami_options, ami_session
 
 
 @click.group(short_help="Run a real Asterisk configured from a scenario's routing state.")
@@ -93,3 +101,79 @@ def asterisk_down() -> int:
     else:
         click.echo(f"Asterisk stopped ({report.how})")
     return EXIT_OK
+
+
+@asterisk.command("replay", short_help="Apply the routing changes live, on a simulated clock.")
+@click.argument("scenario_path", metavar="SCENARIO")
+@click.option("--from", "start", type=INSTANT, default=None,
+              help="Start here (default: when the first cutover window opens).")
+@click.option("--to", "end", type=INSTANT, default=None,
+              help="End here (default: when the last cutover window closes).")
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="Simulated seconds per second (3600: an hour a second).")
+@click.option("--skip-quiet", type=click.FloatRange(min=0), default=None, metavar="MINUTES",
+              help="Leap over every stretch farther than MINUTES (simulated) from any change.")
+@click.option("--seed", type=int, default=None, help="Override the scenario's seed.")
+@ami_options
+def asterisk_replay(scenario_path: str, start: datetime | None, end: datetime | None,
+                    speed: float, skip_quiet: float | None, seed: int | None,
+                    ami_address: str | None, ami_user: str, ami_secret: str | None) -> int:
+    """Apply SCENARIO's routing changes to the running Asterisk as a simulated clock passes
+    them, from --from to --to at --speed; the clock is readable by `cutover watch`."""
+    from datetime import timedelta
+
+    from sim.model import Replay
+    from sip_harness.asterisk import live
+    from sip_harness.watch.clock import CLOCK_FAMILY, CLOCK_KEY, ReplayClock
+    from sip_harness.watch.plan import windows
+    from sip_harness.watch.rehearsal import Tick, rehearse, timetable
+
+    scenario = load_scenario_file(scenario_path)
+    replay = Replay(scenario, seed=seed)
+    spans = [w for ws in windows(replay, scenario.horizon).values() for w in ws]
+    first = start or min((w.start for w in spans), default=scenario.start)
+    last = end or max((w.end for w in spans), default=scenario.horizon)
+    if last <= first:
+        raise BadInput(f"--to {last.isoformat()} is not after --from {first.isoformat()}")
+    replay.run_to(last)
+    changes = [p for p in replay.publishes if first < p <= last]
+    quiet = timedelta(minutes=skip_quiet) if skip_quiet is not None else None
+    ticks = timetable(changes, first, last, speed, skip_quiet=quiet)
+    open_ami = ami_session(ami_address, ami_user, ami_secret)
+
+    with open_ami() as ami:
+        if ami_address is None:
+            def apply(instant: datetime) -> object:
+                return live.move_to(replay, instant)
+        else:
+            def apply(instant: datetime) -> object:
+                return live.sync_astdb(ami, live.view_at(replay, instant))
+
+        def publish(clock: ReplayClock) -> None:
+            ami.db_put(CLOCK_FAMILY, CLOCK_KEY, clock.encode())
+
+        def said(tick: Tick, lag: float, result: object) -> None:
+            at = tick.instant.strftime("%a %d %b %H:%M:%S")
+            if tick.what == "change":
+                puts, deletes = _counts(result)
+                click.echo(f"{at}: applied the routing change ({puts} AstDB entries set, "
+                           f"{deletes} removed; {lag:.2f} s behind)")
+            elif tick.what == "leap":
+                click.echo(f"{at}: the clock leaps here (nothing changes in between)")
+            elif tick.what == "start":
+                click.echo(f"{at}: replaying {scenario.name} to {last.isoformat()} at "
+                           f"x{speed:g}, {len(changes)} routing changes")
+
+        done = rehearse(ticks, scenario.name, speed, apply=apply, publish=publish,
+                        on_tick=said)
+    click.echo(f"replayed {first.isoformat()} to {last.isoformat()} at x{speed:g}: "
+               f"{len(done.applied)} changes applied, {done.leaps} leaps, at most "
+               f"{done.max_lag:.2f} s behind")
+    return EXIT_OK
+
+
+def _counts(result: object) -> tuple[int, int]:
+    """AstDB entries set and removed by a move (``live.Move``) or a sync (puts, deletes)."""
+    if isinstance(result, tuple):
+        return len(result[0]), len(result[1])
+    return len(getattr(result, "puts", ())), len(getattr(result, "deletes", ()))

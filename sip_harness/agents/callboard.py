@@ -95,6 +95,19 @@ class CallBoard:
             return None
         return self._wait(ready, timeout, f"a call arriving with {match}")
 
+    def forget(self) -> int:
+        """Drop the records of ended calls and every arrival; return how many calls it dropped.
+
+        A caller that runs for hours (the watcher) calls it between rounds of calls, when none
+        of its calls is live: otherwise the board keeps every call and arrival it ever saw.
+        """
+        with self._cond:
+            ended = [cid for cid, s in self._states.items() if s.state == "disconnected"]
+            for cid in ended:
+                del self._states[cid]
+            self._arrivals.clear()
+        return len(ended)
+
     def stats(self) -> dict[str, int]:
         with self._cond:
             live = sum(1 for s in self._states.values() if s.state != "disconnected")

@@ -211,6 +211,15 @@ class Fleet:
         for worker in self._workers:
             worker.agent.resume()
 
+    def forget(self) -> int:
+        """Every agent forgets its ended calls and arrivals (``CallBoard.forget``), between
+        rounds of calls of a long run; returns the calls forgotten."""
+        return sum(int(worker.agent.forget()) for worker in self._workers)
+
+    def live_calls(self) -> int:
+        """Calls up in any agent right now (0 once every call has been torn down)."""
+        return sum(int(worker.agent.stats()["live"]) for worker in self._workers)
+
     def close(self) -> None:
         """Stop every agent and worker process; the fleet's directory is removed. Idempotent."""
         workers, self._workers = self._workers, []

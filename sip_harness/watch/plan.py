@@ -30,7 +30,7 @@ from sim.regimes import get_regime
 from sip_harness.config import routing_view
 from sip_harness.verify.expectations import Where, expectations
 
-__all__ = ["Planned", "Change", "Window", "NumberPlan", "watch_plan", "AFTER_PUBLISH"]
+__all__ = ["Planned", "Change", "Window", "NumberPlan", "watch_plan", "windows", "AFTER_PUBLISH"]
 
 #: The routing state at an instant holds the changes published strictly before it: the plan
 #: after a change published at ``p`` is read at ``p + AFTER_PUBLISH``.
@@ -130,7 +130,7 @@ def watch_plan(replay: Replay, origin: str, *, until: datetime | None = None
             have = steps.setdefault(exp.number, [])
             if not have or (have[-1].where, have[-1].presented) != (step.where, step.presented):
                 have.append(step)
-    windows = _windows(replay, end)
+    by_port = windows(replay, end)
     hosted = routing_view(scenario, replay.at(scenario.start), at=scenario.start).hosted
     out: dict[str, NumberPlan] = {}
     for order in scenario.port_orders:
@@ -140,13 +140,13 @@ def watch_plan(replay: Replay, origin: str, *, until: datetime | None = None
                 number=number, port=order.id, losing=order.losing, gaining=order.gaining,
                 old=Where(order.losing, order.losing == hosting),
                 new=Where(order.gaining, order.gaining == hosting),
-                steps=tuple(steps[number]), windows=windows.get(order.id, ()))
+                steps=tuple(steps[number]), windows=by_port.get(order.id, ()))
     return out
 
 
-def _windows(replay: Replay, end: datetime) -> dict[str, tuple[Window, ...]]:
-    """Each port order's windows: an attempt's start plus the regime's window length, or to
-    the attempt's end (active or rolled back) if that is later."""
+def windows(replay: Replay, end: datetime) -> dict[str, tuple[Window, ...]]:
+    """Each port order's windows up to ``end``: an attempt's start plus the regime's window
+    length, or to the attempt's end (active or rolled back) if that is later."""
     length = get_regime(replay.scenario.regime).window_length
     opened: dict[tuple[str, int], datetime] = {}
     closed: dict[tuple[str, int], datetime] = {}

@@ -132,6 +132,10 @@ class NumberWatch:
         self.seen: list[ObservedChange] = []
         self._matched: dict[int, ObservedChange] = {}
         self.minutes: dict[str, float] = dict.fromkeys(VERDICTS, 0.0)
+        #: the observed timeline, bounded by the changes, not by the probes: a spell each time
+        #: the landing, the verdict or the window changed: [first seen, last seen, landing,
+        #: verdict]
+        self.spells: list[list[Any]] = []
         self._closed = False
 
     @property
@@ -178,6 +182,13 @@ class NumberWatch:
                 self.since = obs.t
             self.landed, self._seen_at = obs.landed, obs.t
         records += self._alerts(obs, verdict, planned.since, change)
+        spell = [_where(obs.landed), verdict]
+        if not self.spells or self.spells[-1][2:] != spell or (
+                self.last is not None and self.plan.window_at(self.last.t)
+                != self.plan.window_at(obs.t)):
+            self.spells.append([obs.t, obs.t, *spell])
+        else:
+            self.spells[-1][1] = obs.t
         self._nowhere_run = self._nowhere_run + 1 if verdict == "nowhere" else 0
         self.last, self.verdict = obs, verdict
         return records

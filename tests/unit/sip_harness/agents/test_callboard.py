@@ -11,6 +11,7 @@ import pytest
 
 from sim.errors import HarnessError, HarnessTimeout, SIPCallError
 from sip_harness.agents.callboard import CallBoard, CallState
+from sip_harness.agents.invite import Arrival
 
 
 def board_with(state: CallState) -> CallBoard:
@@ -65,3 +66,14 @@ def test_digits_and_no_arrivals() -> None:
     assert board.arrivals(user="+441632960001") == []
     with pytest.raises(HarnessTimeout, match="a call arriving"):
         board.wait_arrival(0.05, user="+441632960001")
+
+
+def test_forget_drops_ended_calls_and_arrivals_but_keeps_live_calls() -> None:
+    board = board_with(CallState(1, "bt", state="disconnected", status=486))
+    board._states[2] = CallState(2, "caller", state="confirmed", confirmed=True)
+    board._arrivals.append(Arrival(ua="bt", uri="sip:+441632960001@127.0.1.1", user="+4416",
+                                   from_user="+447700900001", pai_user=None, source="x"))
+    assert board.forget() == 1
+    assert list(board._states) == [2] and board.arrivals() == []
+    assert board.stats()["live"] == 1
+    assert board.forget() == 0

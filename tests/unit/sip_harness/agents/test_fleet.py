@@ -488,3 +488,11 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_forget_and_live_calls_ask_every_worker(fleet: Fleet, workers: Workers) -> None:
+    for i, w in enumerate(by_index(workers)):
+        w.agent.forget = lambda i=i: i + 1            # type: ignore[attr-defined]
+        w.agent.stats = lambda i=i: {"live": i}       # type: ignore[attr-defined]
+    assert fleet.forget() == 1 + 2 + 3
+    assert fleet.live_calls() == 0 + 1 + 2
