@@ -131,15 +131,20 @@ def watch_plan(replay: Replay, origin: str, *, until: datetime | None = None
             if not have or (have[-1].where, have[-1].presented) != (step.where, step.presented):
                 have.append(step)
     by_port = windows(replay, end)
-    hosted = routing_view(scenario, replay.at(scenario.start), at=scenario.start).hosted
+    view = routing_view(scenario, replay.at(scenario.start), at=scenario.start)
     out: dict[str, NumberPlan] = {}
     for order in scenario.port_orders:
         for number in order.numbers:
-            hosting = hosted[number]
+            hosting = view.hosted[number]
+
+            def where(carrier: str, number: str = number, hosting: str = hosting) -> Where:
+                # the customer's premises at its hosting carrier: a phone, or a DDI number's
+                # PBX trunk (as the expectations say)
+                return Where(carrier, carrier == hosting,
+                             carrier == hosting and number in view.pbx)
             out[number] = NumberPlan(
                 number=number, port=order.id, losing=order.losing, gaining=order.gaining,
-                old=Where(order.losing, order.losing == hosting),
-                new=Where(order.gaining, order.gaining == hosting),
+                old=where(order.losing), new=where(order.gaining),
                 steps=tuple(steps[number]), windows=by_port.get(order.id, ()))
     return out
 

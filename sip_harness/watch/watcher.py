@@ -3,11 +3,13 @@
 Each round reads the clock (:class:`~sip_harness.watch.clock.WatchClock`: a replay's simulated
 instant, or the wall's), asks the board which numbers are due (their window is open), and
 probes each (inbound, then outbound caller ID) with at most ``max_in_flight`` calls at once and
-at most ``rate`` calls started per second; every observation goes to the board at once and its
-records to ``emit`` as they come. Between rounds the prober forgets what its calls left
-behind. Rounds start every ``every`` seconds (at once if a round took longer). The watch ends
-when the board says so (``until`` passed, or no window open now or later), when the followed
-replay ends, or on ``stop`` / Ctrl-C, after the calls in flight have been torn down.
+at most ``rate`` calls started per second: DDI numbers first, in one batch the prober runs
+with that rate and limit (SIPp), then the numbers with phones a call at a time. Every
+observation goes to the board at once and its records to ``emit`` as they come. Between
+rounds the prober forgets what its calls left behind. Rounds start every ``every`` seconds
+(at once if a round took longer). The watch ends when the board says so (``until`` passed,
+or no window open now or later), when the followed replay ends, or on ``stop`` / Ctrl-C,
+after the calls in flight have been torn down.
 """
 
 from __future__ import annotations
@@ -137,8 +139,29 @@ def watch(board: WatchBoard, prober: Prober, clock: WatchClock,
             for record in board.observe(obs):
                 emit(record)
 
+    batch_calls, batch_peak = 0, 0
+
+    def in_batch(numbers: list[str]) -> None:
+        nonlocal batch_calls, batch_peak
+        launched = wall()
+        probed, peak = prober.batch(numbers, outbound=settings.outbound, rate=settings.rate,
+                                    limit=settings.max_in_flight)
+        batch_calls += len(numbers) * (2 if settings.outbound else 1)
+        batch_peak = max(batch_peak, peak)
+        with lock:
+            for p in probed:
+                t = clock.now(launched + p.offset)
+                if t is None:
+                    continue
+                outcome.probes += 1
+                obs = Observation(t, p.number, p.landed, p.status, p.presented,
+                                  settings.outbound)
+                for record in board.observe(obs):
+                    emit(record)
+
     def tick(now: datetime | None) -> None:
-        outcome.calls, outcome.max_in_flight = calls.calls, calls.peak
+        outcome.calls = calls.calls + batch_calls
+        outcome.max_in_flight = max(calls.peak, batch_peak)
         outcome.seconds = time.monotonic() - began
         if on_round is not None:
             on_round(now, outcome)
@@ -168,7 +191,10 @@ def watch(board: WatchBoard, prober: Prober, clock: WatchClock,
                     sleep(settings.poll)
                     continue
                 started = time.monotonic()
-                for future in [pool.submit(probe, n) for n in due]:
+                batched = [n for n in due if prober.batched(n)]
+                if batched:
+                    in_batch(batched)
+                for future in [pool.submit(probe, n) for n in due if not prober.batched(n)]:
                     future.result()
                 prober.forget()
                 took = time.monotonic() - started

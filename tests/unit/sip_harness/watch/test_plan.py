@@ -72,3 +72,4 @@ def test_the_misconfigured_number_is_planned_like_the_others() -> None:
         assert [(c.at, c.after) for c in plan.changes] == [
             (datetime(2026, 11, 28, 0, 15, tzinfo=UTC), Where("callagenix", True, at_pbx))]
         assert plan.windows[0].end - plan.windows[0].start == timedelta(hours=6)
+        assert (plan.old, plan.new) == (Where("bt", False), Where("callagenix", True, at_pbx))

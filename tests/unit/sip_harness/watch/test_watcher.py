@@ -69,6 +69,12 @@ class FakeProber:
         self._call()
         return number, 486
 
+    def batched(self, number: str) -> bool:
+        return False
+
+    def batch(self, numbers: Any, *, outbound: bool, rate: float, limit: int) -> Any:
+        raise AssertionError("no batched numbers here")
+
     def forget(self) -> None:
         self.forgotten += 1
 
