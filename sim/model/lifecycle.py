@@ -74,6 +74,7 @@ class EventKind(StrEnum):
     VALIDATED = "validated"
     DENIED = "denied"
     ACCEPTED = "accepted"
+    PORT_DATE_MOVED = "port_date_moved"  # asked for before the earliest port date (UK)
     ACTIVATING = "activating"
     ACTIVE = "active"
     ACTIVATION_FAILED = "activation_failed"

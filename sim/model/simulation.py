@@ -289,15 +289,19 @@ class CutoverModel:
     def _facts(self, order: PortOrder) -> OrderFacts:
         first = order.numbers[0]
         kind = number_type(first, self.scenario.regime)
+        lines = self.scenario.customer(order.customer).installation_lines
         key = (len(order.numbers), order.ddi, kind, self.holder_of.get(first) == order.losing,
-               order.requested_date)
+               order.requested_date, order.part_of_ddi_range, order.distance_contract,
+               order.physical_work_done, lines)
         facts = self._facts_of.get(key)
         if facts is None:  # few distinct facts in a run: one OrderFacts each
             facts = self._facts_of[key] = OrderFacts(
                 numbers=key[0], ddi=order.ddi,
                 non_geographic=kind in (NumberType.NON_GEOGRAPHIC, NumberType.TOLL_FREE),
                 losing_is_range_holder=key[3], mobile=kind == NumberType.MOBILE,
-                agreed_date=order.requested_date,
+                agreed_date=order.requested_date, part_of_ddi_range=order.part_of_ddi_range,
+                distance_contract=order.distance_contract,
+                physical_work_done_at=order.physical_work_done, installation_lines=lines,
             )
         return facts
 
@@ -352,14 +356,17 @@ class CutoverModel:
                 self.emit(EventKind.DENIED, run, PortState.DENIED, reason=fault.reason,
                           detail=_reason_text(fault.reason))
                 return
-            requested = order.requested_date
-            earliest = round(epoch + self.env.now)  # self.wall(now), as POSIX seconds
-            port = timeline.schedule_port(earliest, requested if not delay else None)
+            accepted = round(epoch + self.env.now)  # self.wall(now), as POSIX seconds
+            port = self._port_date(run, accepted, deadline, delay > 0)
+            window_end = timeline.window_end(port)
+            if self.regime.lead_time_is_minimum:  # due by the end of the committed window
+                deadline = window_end
+                run.deadline_at = deadline - epoch
             run.accepted_at = self.env.now
             run.port_at = port - epoch
-            run.no_return_at = timeline.point_of_no_return(earliest, port) - epoch
+            run.no_return_at = timeline.point_of_no_return(accepted, port) - epoch
             self.emit(_E_ACCEPTED, run, _S_ACCEPTED, port_date=Instant(port),
-                      window_end=Instant(timeline.window_end(port)),
+                      window_end=Instant(window_end),
                       point_of_no_return=Instant(round(epoch + run.no_return_at)),
                       deadline=Instant(deadline), late_answer=late_answer)
             yield from activate(self, run)
@@ -380,6 +387,24 @@ class CutoverModel:
             account.after_port_away(self, run)
             if order.contract_end is not None or self._temporary_number(order):
                 yield from self._after_port(run)
+
+    def _port_date(self, run: PortRun, accepted: float, deadline: float, delayed: bool) -> float:
+        """The committed port date (POSIX) of an order accepted at ``accepted``, never before
+        its physical network work is done; an event says why a requested date moved."""
+        order = run.order
+        if order.physical_work_done is not None:  # PT: no port before the work is done
+            accepted = max(accepted, round(order.physical_work_done.timestamp()))
+        requested = None if delayed else order.requested_date
+        port, moved = self.timeline.port_date(accepted, deadline, requested)
+        if moved:
+            lead = self.regime.lead_time(self._facts(order))
+            self.emit(EventKind.PORT_DATE_MOVED, run, None, requested_date=requested,
+                      earliest_port_date=Instant(deadline), port_date=Instant(port),
+                      lead_time_working_days=lead,
+                      reason=(f"the requested date is before the earliest port date: the "
+                              f"minimum lead time is {lead} working days from the order, and "
+                              f"a port cannot be expedited"))
+        return port
 
     def _temporary_number(self, order: PortOrder) -> str | None:
         return self.scenario.customer(order.customer).temporary_number

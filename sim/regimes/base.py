@@ -62,8 +62,9 @@ class OrderFacts:
     """What a regime needs to know about a port order to set its deadlines.
 
     ``ddi`` covers DDI ranges and (PT) MSN numbers; ``part_of_ddi_range`` is porting some
-    numbers out of a DDI range (UK 22/25 days); ``distance_contract`` is a PT distance or
-    off-premises sale (3 working days).
+    numbers out of a DDI range (UK complex DDI, 22/25 days); ``distance_contract`` is a PT
+    distance or off-premises sale (3 working days); ``physical_work_done_at`` when physical
+    network work the port needs is done (PT: due 1 working day after, the 17:00 rule on it).
     """
 
     numbers: int
@@ -75,10 +76,13 @@ class OrderFacts:
     agreed_date: datetime | None = None
     part_of_ddi_range: bool = False
     distance_contract: bool = False
+    #: UK: lines at the customer's installation (a single line from more than 10: 14/17 days)
+    installation_lines: int = 1
 
     def __post_init__(self) -> None:
-        if self.numbers < 1:
-            raise ValueError(f"OrderFacts.numbers must be at least 1, got {self.numbers}")
+        if self.numbers < 1 or self.installation_lines < 1:
+            raise ValueError(f"OrderFacts.numbers and installation_lines must be at least 1, "
+                             f"got {self.numbers} and {self.installation_lines}")
 
 
 
@@ -113,6 +117,7 @@ class Compensation:
 
 
 LeadTime = Callable[["OrderFacts"], int]
+AnswerTime = Callable[["OrderFacts"], "int | timedelta"]
 
 
 _Instant = TypeVar("_Instant", datetime, float)
@@ -147,9 +152,11 @@ class Regime:
     calendar: BusinessCalendar
     #: PT: a request after this local time on a working day counts from the next working day.
     clock_cutoff: time | None
-    #: Working days from clock start the losing carrier has to accept or deny.
-    answer_working_days: int
-    #: Working days from clock start to the port deadline, from the order's facts.
+    #: The losing carrier's time to accept or deny from clock start, by the order's facts:
+    #: an int is working days, a timedelta elapsed time (UK order handling: 24 h, 48 h).
+    answer_within: AnswerTime
+    #: Working days from clock start to the port deadline, from the order's facts (with
+    #: ``lead_time_is_minimum``, to the earliest port date instead).
     lead_time: LeadTime
     #: PT: the port is due this many working days after physical network work is done.
     physical_work_working_days: int | None
@@ -168,6 +175,11 @@ class Regime:
     currency: str
     #: Charges the losing carrier's terms put on the numbers (sim.regimes.costs).
     terms: ProviderTerms = NO_TERMS
+    #: UK: the lead time is the fewest working days to the earliest port date; a port may
+    #: be requested later, never earlier (the due date is then the committed window's end).
+    lead_time_is_minimum: bool = False
+    #: Port order keys that only this regime's rules read (the reader refuses them elsewhere).
+    order_keys: frozenset[str] = frozenset()
     #: Where the domain was silent: the choices made, for reports and docs.
     notes: tuple[str, ...] = field(default=())
     #: facts -> lead_time(facts): a run has few distinct facts (filled as asked)
@@ -243,7 +255,11 @@ class Regime:
         """``(answer_deadline, port_deadline)``, with the clock start worked out once."""
         start = self.clock_start(submitted)
         deadline = self._port_deadline(start, facts)
-        answer = self.calendar.add_working_days_local(start, self.answer_working_days)
+        within = self.answer_within(facts)
+        if isinstance(within, timedelta):  # elapsed, across nights and weekends
+            answer = (start.astimezone(UTC) + within).astimezone(self.tz)
+        else:
+            answer = self.calendar.add_working_days_local(start, within)
         return min(answer, deadline), deadline
 
     def _port_deadline(self, start: datetime, facts: OrderFacts) -> datetime:
@@ -263,7 +279,7 @@ class Regime:
     def answer_deadline(self, submitted: datetime, *, facts: OrderFacts) -> datetime:
         """When the losing carrier must have accepted or denied the order.
 
-        ``answer_working_days`` after :meth:`clock_start`, but never after the port deadline.
+        ``answer_within(facts)`` after :meth:`clock_start`, but never after the port deadline.
         """
         return self.deadlines(submitted, facts=facts)[0]
 

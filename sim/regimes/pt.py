@@ -24,7 +24,7 @@ REGIME = Regime(
     country="PT",
     calendar=BusinessCalendar("PT", None, ZoneInfo("Europe/Lisbon")),
     clock_cutoff=time(17, 0),
-    answer_working_days=1,
+    answer_within=lambda facts: 1,
     lead_time=lead_time,
     physical_work_working_days=1,
     # The whole 3-hour window inside business hours (09:00-17:00) of a working day.
@@ -55,6 +55,7 @@ REGIME = Regime(
     suspension=Period(),
     quarantine=Period(months=3),
     inactivity_limit=Period(months=3),
+    order_keys=frozenset({"distance_contract", "physical_work_done"}),
     currency="EUR",
     terms=PT_TERMS,
     notes=(

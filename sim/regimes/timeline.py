@@ -69,10 +69,12 @@ class Timeline:
         self._offsets: dict[int, int | None] = {}  # UTC day -> zone offset all day, or None
         self._days: dict[int, _LocalDay] = {}  # local date (days since 1970-01-01) -> facts
         self._shifted: dict[tuple[int, int], int] = {}  # (local date, n) -> n working days on
-        # (local date, lead) -> seconds to the answer and port deadlines, None: fall back
-        self._deadline_shifts: dict[tuple[int, int], tuple[float, float] | None] = {}
-        # id(facts) -> (facts, lead time): hashing the dataclass costs more than the rest
-        self._lead_times: dict[int, tuple[OrderFacts, int]] = {}
+        # (local date, lead, answer) -> seconds to the answer and port deadlines, None: fall back
+        self._deadline_shifts: dict[tuple[int, int, int | timedelta],
+                                    tuple[float, float] | None] = {}
+        # id(facts) -> (facts, lead time, answer time): hashing the dataclass costs more than
+        # the rest
+        self._lead_times: dict[int, tuple[OrderFacts, int, int | timedelta]] = {}
         # local date of a port -> the regime's no-return cut-off for it (POSIX), or None
         self._cutoffs: dict[int, float | None] = {}
 
@@ -118,12 +120,15 @@ class Timeline:
         target = self._day(self._shift(index, n))
         return target.midnight - day.midnight if day.steady and target.steady else None
 
-    def _lead_time(self, facts: OrderFacts) -> int:
+    def _times(self, facts: OrderFacts) -> tuple[int, int | timedelta]:
+        """(lead time, answer time) of these facts."""
         # few distinct facts in a run (the model reuses one OrderFacts per kind of order)
         known = self._lead_times.get(id(facts))
         if known is None or known[0] is not facts:
-            known = self._lead_times[id(facts)] = (facts, self.regime.lead_time(facts))
-        return known[1]
+            regime = self.regime
+            known = self._lead_times[id(facts)] = (
+                facts, regime.lead_time(facts), regime.answer_within(facts))
+        return known[1], known[2]
 
     # -- the regime's methods -------------------------------------------------------------
     def clock_start(self, p: float) -> float:
@@ -146,11 +151,13 @@ class Timeline:
             start = self.clock_start(p)
             index = self._local_index(start)
             if index is not None:
-                key = (index, self._lead_time(facts))
+                lead, within = self._times(facts)
+                key = (index, lead, within)
                 shifts = self._deadline_shifts.get(key, _UNKNOWN)
                 if shifts is _UNKNOWN:
-                    answer_shift = self._working_days_shift(index, regime.answer_working_days)
-                    lead_shift = self._working_days_shift(index, key[1])
+                    answer_shift = (_elapsed(within) if isinstance(within, timedelta)
+                                    else self._working_days_shift(index, within))
+                    lead_shift = self._working_days_shift(index, lead)
                     shifts = self._deadline_shifts[key] = (
                         None if answer_shift is None or lead_shift is None
                         else (answer_shift, lead_shift))
@@ -171,6 +178,22 @@ class Timeline:
                         return max(earliest, opens)
         floor = datetime.fromtimestamp(earliest, UTC)
         return self.regime.schedule_port(floor, requested).timestamp()
+
+    def port_date(self, accepted: float, earliest: float, requested: datetime | None = None
+                  ) -> tuple[float, bool]:
+        """The committed port date (POSIX) of an order accepted at ``accepted`` (a whole second).
+
+        ``earliest`` is the earliest port date its lead time allows. With minimum lead times
+        (UK) the port is never before it: a requested date before it moves to the first slot
+        after it. Otherwise, and for a requested date no earlier, :meth:`schedule_port` from
+        the acceptance. Returns ``(port, moved)``; ``moved`` says a requested date was moved.
+        """
+        if self.regime.lead_time_is_minimum:
+            floor = max(accepted, round(earliest))
+            if requested is not None and requested.timestamp() < earliest:
+                return self.schedule_port(floor), True
+            return self.schedule_port(floor, requested), False
+        return self.schedule_port(accepted, requested), False
 
     def point_of_no_return(self, accepted: float, port: float) -> float:
         """:meth:`Regime.point_of_no_return` for POSIX ``accepted`` and ``port``: the rule
@@ -196,3 +219,8 @@ class Timeline:
             if _EXACT_FROM <= port and end < _EXACT_TO:
                 return end
         return self.regime.window(datetime.fromtimestamp(port, self.tz))[1].timestamp()
+
+
+def _elapsed(t: timedelta) -> float | None:
+    """Whole seconds of ``t`` (exact to add in the timeline's span), or None to fall back."""
+    return t.total_seconds() if t % timedelta(seconds=1) == timedelta() else None

@@ -26,7 +26,7 @@ REGIME = Regime(
     country="US",
     calendar=BusinessCalendar("US", None, ZoneInfo("America/New_York")),
     clock_cutoff=None,
-    answer_working_days=FOC_WORKING_DAYS,
+    answer_within=lambda facts: FOC_WORKING_DAYS,
     lead_time=lead_time,
     physical_work_working_days=None,
     # Checklist seed: "schedule mid-week, avoid Monday mornings and month end; go live in

@@ -177,8 +177,12 @@ class FieldReader:
             return None
         return s
 
-    def numbers(self, v: Any, p: str) -> tuple[tuple[str, ...], bool]:
-        """A list of numbers and DDI blocks ``{first, count}``; returns (numbers, has_block)."""
+    def numbers(self, v: Any, p: str, blocks: list[frozenset[str]] | None = None
+                ) -> tuple[tuple[str, ...], bool]:
+        """A list of numbers and DDI blocks ``{first, count}``; returns (numbers, has_block).
+
+        Each block's numbers are appended to ``blocks``, when given.
+        """
         out: list[str] = []
         block = False
         for i, item in enumerate(self.seq(v, p)):
@@ -192,8 +196,11 @@ class FieldReader:
                              f"a block holds 1 to 100000 numbers, not {count}")
                 elif first is not None and count is not None:
                     base = int(first[1:])
-                    out.extend(f"+{base + k}" for k in range(count))
+                    expanded = [f"+{base + k}" for k in range(count)]
+                    out.extend(expanded)
                     block = True
+                    if blocks is not None:
+                        blocks.append(frozenset(expanded))
             else:
                 n = self.number(item, ip)
                 if n is not None:

@@ -39,9 +39,9 @@ _TYPES: dict[str, type] = {
     "golden_number": GoldenNumber, "contract": Contract, "suspension": Suspension,
     "dsl": Dsl,
 }
-# fields the YAML does not give: the regime's country, the file read, an order's DDI flag (the
-# order's numbers have a block)
-_WORKED_OUT = {"": {"country", "source"}, "order": {"ddi"}}
+# fields the YAML does not give: the regime's country, the file read, an order's DDI flags (the
+# order's numbers have a block; they are some, not all, of a customer's block)
+_WORKED_OUT = {"": {"country", "source"}, "order": {"ddi", "part_of_ddi_range"}}
 # kind -> key of a nested mapping -> (its kind, {its key: the field it fills})
 _NESTED = {
     "carrier": {"desk": ("desk", {"capacity": "desk_capacity", "answer_hours": "answer_hours"})},

@@ -48,7 +48,7 @@ class Reader(FieldReader):
 
     def __init__(self, source: YamlSource):
         super().__init__(source)
-        self.ddi_customers: set[str] = set()
+        self.ddi_blocks: dict[str, list[frozenset[str]]] = {}  # customer id -> its DDI blocks
         self.regime: Regime | None = None
         self.customer_paths: dict[str, str] = {}
         self.carrier_names: dict[str, str] = {}
@@ -203,9 +203,10 @@ class Reader(FieldReader):
             if d is None:
                 continue
             cid = self.get(d, "id", p, self.ident)
-            numbers, block = self.numbers(d.get("numbers"), key_path(p, "numbers"))
+            blocks: list[frozenset[str]] = []
+            numbers, block = self.numbers(d.get("numbers"), key_path(p, "numbers"), blocks)
             if block:
-                self.ddi_customers.add(str(cid))
+                self.ddi_blocks[str(cid)] = blocks
             if not numbers and "numbers" in d:
                 self.err(key_path(p, "numbers"), "a customer needs at least one number")
             elif "numbers" not in d:
@@ -245,6 +246,8 @@ class Reader(FieldReader):
             if cid in out:
                 self.err(key_path(p, "id"), f"duplicate customer id {cid!r}")
             account = read_account(self, d, p, numbers, self.regime)
+            # default: a line per number outside a DDI block (a block shares its lines)
+            lines = max(1, len(numbers) - sum(len(b) for b in blocks))
             if cid and name and carrier and numbers:
                 out[cid] = Customer(
                     id=cid, name=name, account=self.get(d, "account", p, self.text, "") or "",
@@ -259,6 +262,8 @@ class Reader(FieldReader):
                     voicemail=tuple(mailboxes),
                     **account,
                     extensions=tuple(dict.fromkeys(extensions)),
+                    installation_lines=self.get(d, "installation_lines", p,
+                                                self.positive_integer, lines) or lines,
                 )
                 self.customer_paths[cid] = p
         return out
@@ -284,7 +289,11 @@ class Reader(FieldReader):
             if "numbers" in d:
                 numbers, ddi = self.numbers(d["numbers"], key_path(p, "numbers"))
             else:
-                numbers, ddi = (cust.numbers if cust else ()), cid in self.ddi_customers
+                numbers, ddi = (cust.numbers if cust else ()), cid in self.ddi_blocks
+            # UK complex DDI: some, not all, of the numbers of one of the customer's blocks
+            part = any(b & set(numbers) and not b <= set(numbers)
+                       for b in self.ddi_blocks.get(str(cid), ()))
+            ddi = ddi or part
             if cust:
                 for n in numbers:
                     if n not in cust.numbers:
@@ -321,16 +330,36 @@ class Reader(FieldReader):
                     check_migration(self, key_path(p, "method"), numbers, cust,
                                     self.carrier_names.get(cust.carrier, cust.carrier),
                                     self.regime)
+            rules = self._order_rules(d, p, submitted, horizon)
             if (oid and cust and losing and gaining and submitted and request and numbers
-                    and reattempt is not None):
+                    and reattempt is not None and rules is not None):
                 out.append(PortOrder(
                     id=oid, customer=cust.id, numbers=numbers, losing=losing, gaining=gaining,
                     submitted=submitted, request=request, requested_date=requested, ddi=ddi,
                     faults=faults, contract_end=contract_end, reattempt_days=reattempt,
                     method=method or "port", ignore_dsl=bool(ignore_dsl),
+                    part_of_ddi_range=part, **rules,
                 ))
         self._check_overlaps(out)
         return tuple(out)
+
+    def _order_rules(self, d: dict[str, Any], p: str, submitted: datetime | None,
+                     horizon: datetime | None) -> dict[str, Any] | None:
+        """An order's keys for rules of some regimes only (PT's distance contracts and physical
+        network work), or None after an issue; a key the regime has no rule for is one."""
+        for key in ("distance_contract", "physical_work_done"):
+            keys = self.regime.order_keys if self.regime else frozenset()
+            if d.get(key) not in (None, False) and key not in keys:
+                self.err(key_path(p, key), "the regime has no rule for this key (only pt has: "
+                         "distance contracts, physical network work)")
+        distance = self.get(d, "distance_contract", p, self.boolean, False)
+        work = self.get(d, "physical_work_done", p, self.time, None)
+        if work and submitted and horizon and not submitted <= work <= horizon:
+            self.err(key_path(p, "physical_work_done"),
+                     f"{work.isoformat()} is outside submission..horizon")
+        if distance is None or (work is None and d.get("physical_work_done") is not None):
+            return None
+        return {"distance_contract": distance, "physical_work_done": work}
 
     def _check_overlaps(self, orders: list[PortOrder]) -> None:
         # Two orders may name one number only if the later one is submitted after the earlier

@@ -169,6 +169,8 @@ class Customer:
     dsl: Dsl | None = None
     #: Ooma seed: keep the temporary number as a paid virtual number after the port.
     keep_temporary_number: bool = False
+    #: lines at the installation (UK: a single line from more than 10 has 14/17 days)
+    installation_lines: int = 1
 
     @property
     def phones(self) -> frozenset[str]:
@@ -233,6 +235,12 @@ class PortOrder:
     method: str = "port"
     #: Go ahead although the customer's DSL is on the same line, unseparated: it is lost.
     ignore_dsl: bool = False
+    #: some, not all, numbers of a DDI range of the customer (UK complex DDI: 22/25 days)
+    part_of_ddi_range: bool = False
+    #: PT: sold at a distance or off premises (3 working days)
+    distance_contract: bool = False
+    #: PT: when physical network work the port needs is done (due 1 working day after)
+    physical_work_done: datetime | None = None
 
     def faults_of(self, kind: str) -> tuple[Fault, ...]:
         return tuple(f for f in self.faults if f.kind == kind)

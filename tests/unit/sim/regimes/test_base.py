@@ -22,18 +22,19 @@ def test_naive_datetime_is_refused() -> None:
 @pytest.mark.parametrize(
     ("regime", "submitted", "facts", "answer", "deadline"),
     [
-        # UK: answer in 2 working days, single line done in 4
-        (UK, lon(2026, 11, 23, 10), ONE, lon(2026, 11, 25, 10), lon(2026, 11, 27, 10)),
-        # UK mobile: the answer cannot come after the 1-day port deadline
-        (
-            UK,
-            lon(2026, 11, 23, 10),
-            OrderFacts(numbers=1, mobile=True),
-            lon(2026, 11, 24, 10),
-            lon(2026, 11, 24, 10),
-        ),
-        # UK over Christmas: 4 working days from 23 Dec are 24, 29, 30, 31 Dec
-        (UK, lon(2026, 12, 23, 10), ONE, lon(2026, 12, 29, 10), lon(2026, 12, 31, 10)),
+        # UK: a single line is answered within 24 h; the earliest port date 4 working days on
+        (UK, lon(2026, 11, 23, 10), ONE, lon(2026, 11, 24, 10), lon(2026, 11, 27, 10)),
+        # UK multi-line: 48 h, elapsed (a Friday order is answered by Sunday); 7 working days
+        (UK, lon(2026, 11, 20, 10), OrderFacts(numbers=3), lon(2026, 11, 22, 10),
+         lon(2026, 12, 1, 10)),
+        # UK non-geographic, one number: 48 h as well
+        (UK, lon(2026, 11, 23, 10), OrderFacts(numbers=1, non_geographic=True),
+         lon(2026, 11, 25, 10), lon(2026, 12, 2, 10)),
+        # UK mobile: 24 h, one working day to the earliest port date
+        (UK, lon(2026, 11, 23, 10), OrderFacts(numbers=1, mobile=True), lon(2026, 11, 24, 10),
+         lon(2026, 11, 24, 10)),
+        # UK over Christmas: 4 working days from 23 Dec are 24, 29, 30, 31 Dec; 24 h to answer
+        (UK, lon(2026, 12, 23, 10), ONE, lon(2026, 12, 24, 10), lon(2026, 12, 31, 10)),
         # US: FOC 10 working days after submission, deadline 20 (Veterans Day, Thanksgiving)
         (US, nyc(2026, 11, 2, 10), ONE, nyc(2026, 11, 17, 10), nyc(2026, 12, 2, 10)),
     ],

@@ -144,3 +144,71 @@ def test_a_failure_without_minutes_leaves_them_to_the_model() -> None:
     s = load(mutate(lambda d: d["port_orders"][0].update(
         faults=[{"kind": "activation_failure"}])))
     assert s.port_orders[0].faults[0].minutes is None
+
+
+def test_installation_lines_default_to_a_line_per_number_outside_a_block() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["customers"][0]["numbers"].append({"first": "01632 960100", "count": 30})
+        d["customers"].append({"id": "shop", "name": "Shop", "numbers": ["01632 960200"],
+                               "installation_lines": 12})
+
+    acme, shop = load(mutate(change)).customers
+    assert (acme.installation_lines, shop.installation_lines) == (2, 12)
+
+
+def test_some_numbers_of_a_customers_block_are_a_complex_ddi_port() -> None:
+    def change(d: dict[str, Any], numbers: list[Any]) -> None:
+        d["customers"][0]["numbers"] = [{"first": "01632 960100", "count": 20}]
+        d["customers"][0].pop("voicemail")
+        d["port_orders"][0]["numbers"] = numbers
+
+    part = load(mutate(lambda d: change(d, ["01632 960100", "01632 960101"]))).port_orders[0]
+    whole = load(mutate(lambda d: change(d, [{"first": "01632 960100", "count": 20}])))
+    assert (part.ddi, part.part_of_ddi_range) == (True, True)
+    assert (whole.port_orders[0].ddi, whole.port_orders[0].part_of_ddi_range) == (True, False)
+
+
+PT_ORDER: dict[str, Any] = {
+    "regime": "pt", "start": "2026-11-30T00:00:00Z", "horizon": "2026-12-23T00:00:00Z",
+    "carriers": [{"id": "meo"}, {"id": "nos"}],
+    "ranges": [{"prefix": "+351 21", "holder": "meo"}],
+    "customers": [{"id": "ana", "name": "Ana", "pvc": "481516234200",
+                   "numbers": ["21 000 0100"]}],
+    "port_orders": [{"id": "p1", "customer": "ana", "gaining": "nos",
+                     "submitted": "2026-12-02T10:00:00", "distance_contract": True,
+                     "physical_work_done": "2026-12-03T18:00:00"}],
+}
+
+
+def test_pt_distance_contracts_and_physical_work_are_read() -> None:
+    order = load(PT_ORDER).port_orders[0]
+    assert order.distance_contract is True
+    assert order.physical_work_done == datetime(2026, 12, 3, 18, tzinfo=UTC)  # Lisbon = UTC
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    # only the pt regime has rules for these
+    (lambda d: d["port_orders"][0].update(distance_contract=True),
+     "port_orders[0].distance_contract (line 33): the regime has no rule for this key"),
+    (lambda d: d["port_orders"][0].update(physical_work_done="2026-11-24T10:00:00"),
+     "port_orders[0].physical_work_done (line 33): the regime has no rule for this key"),
+    # a count of lines starts at 1
+    (lambda d: d["customers"][0].update(installation_lines=0),
+     "customers[0].installation_lines (line 27): expected a whole number >= 1, got 0"),
+])
+def test_bad_new_keys_name_the_path(change, expected: str) -> None:
+    messages = errors_of(mutate(change))
+    assert any(expected in m for m in messages), messages
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("distance_contract", "yes", "port_orders[0].distance_contract (line 21): expected true or"),
+    ("physical_work_done", "2026-12-01T10:00:00",
+     "port_orders[0].physical_work_done (line 22): 2026-12-01T10:00:00+00:00 is outside "
+     "submission..horizon"),
+    ("physical_work_done", "soon", "port_orders[0].physical_work_done (line 22): 'soon' is not"),
+])
+def test_bad_pt_order_keys_name_the_path(key: str, value: Any, expected: str) -> None:
+    data = {**PT_ORDER, "port_orders": [{**PT_ORDER["port_orders"][0], key: value}]}
+    messages = errors_of(data)
+    assert any(expected in m for m in messages), messages

@@ -17,7 +17,7 @@ UK = Path(__file__).resolve().parents[4] / "scenarios" / "uk_gnp_weekend.yaml"
     # a named checkpoint
     (None, "after_cutover", datetime(2026, 11, 28, 6, tzinfo=UTC)),
     # nothing given: the scenario's start
-    (None, None, datetime(2026, 11, 23, tzinfo=UTC)),
+    (None, None, datetime(2026, 11, 16, tzinfo=UTC)),
 ])
 def test_instant(at: datetime | None, checkpoint: str | None, expected: datetime) -> None:
     assert load_scenario(UK).instant(at=at, checkpoint=checkpoint) == expected

@@ -3,7 +3,7 @@ mailboxes, presented caller IDs, and what a misconfigure fault does to them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -73,9 +73,11 @@ def test_misconfigure_to_a_losing_carrier_that_is_not_the_range_holder() -> None
     s = uk_with("    authorised_signers: [Jane Holt]\n",
                 "    authorised_signers: [Jane Holt]\n    carrier: vodafone\n",
                 '    faults:\n      - {kind: misconfigure, number: "01632 960003"}\n')
-    core = simulate(s, until=AFTER).routing
+    # vodafone is not the range holder: 10 working days at least, so Saturday 5 December
+    after = datetime(2026, 12, 5, 6, tzinfo=UTC)
+    core = simulate(s, until=after).routing
     assert core.serving_carrier("+441632960003") == "callagenix"  # ported from vodafone
-    v = routing_view(s, core.snapshot, at=AFTER)
+    v = routing_view(s, core.snapshot, at=after)
     assert v.ported["+441632960003"] == "vodafone"
     assert v.ported["+441632960001"] == "callagenix"
 
