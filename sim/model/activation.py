@@ -12,6 +12,7 @@ draws, the ledger, the routing changes, the numbers' status), which the model pr
 from __future__ import annotations
 
 from collections.abc import Generator
+from datetime import datetime
 from typing import Any, Protocol
 
 import simpy
@@ -23,7 +24,8 @@ from sim.model.traffic import CallByCall, Switchboard
 from sim.regimes.timeline import Timeline
 from sim.scenario import Fault
 
-__all__ = ["activate", "remedy", "CutoverWindow", "SWITCH_MINUTES", "DETECT_MINUTES"]
+__all__ = ["activate", "commit_port_date", "remedy", "CutoverWindow", "SWITCH_MINUTES",
+           "DETECT_MINUTES"]
 
 #: Minutes the switch-over takes inside the window when no fault says otherwise.
 SWITCH_MINUTES = (2.0, 15.0)
@@ -143,6 +145,22 @@ def remedy(window: CutoverWindow, run: PortRun, fault: Fault
     minutes = (window.env.now - (run.active_at or window.env.now)) / 60.0
     window.emit(EventKind.REMEDIED, run, PortState.REMEDIED if whole else None, numbers,
                 carrier=order.losing, minutes_unduly_ported=round(minutes, 3))
+
+
+def commit_port_date(window: CutoverWindow, run: PortRun, accepted: float, deadline: float,
+                     requested: datetime | None, *, lead: int) -> float:
+    """The committed port date (POSIX) of an order accepted at ``accepted`` whose earliest port
+    date is ``deadline`` (``lead`` working days on): :meth:`Timeline.port_date`, and an event
+    saying why when a requested date before the earliest port date is moved (UK)."""
+    port, moved = window.timeline.port_date(accepted, deadline, requested)
+    if moved:
+        window.emit(EventKind.PORT_DATE_MOVED, run, None, requested_date=requested,
+                    earliest_port_date=Instant(deadline), port_date=Instant(port),
+                    lead_time_working_days=lead,
+                    reason=(f"the requested date is before the earliest port date: the minimum "
+                            f"lead time is {lead} working days from the order, and a port "
+                            f"cannot be expedited"))
+    return port
 
 
 def _days_late(epoch: float, deadline: float, done: float) -> int:

@@ -26,11 +26,12 @@ import simpy
 
 from sim.errors import NumberFormatError
 from sim.model import account
-from sim.model.activation import activate, remedy
+from sim.model.activation import activate, commit_port_date, remedy
 from sim.model.desk import Desk
 from sim.model.ledger import Instant, Ledger
 from sim.model.lifecycle import PORTED, SETTLED, EventKind, NumberStatus, PortState
 from sim.model.port_checks import rejection_reasons
+from sim.model.quarantine import contract_ends
 from sim.model.run_state import DeskStats, PortRun, RunState
 from sim.model.summary import summarise
 from sim.model.traffic import CallByCall, Switchboard
@@ -389,22 +390,12 @@ class CutoverModel:
                 yield from self._after_port(run)
 
     def _port_date(self, run: PortRun, accepted: float, deadline: float, delayed: bool) -> float:
-        """The committed port date (POSIX) of an order accepted at ``accepted``, never before
-        its physical network work is done; an event says why a requested date moved."""
         order = run.order
         if order.physical_work_done is not None:  # PT: no port before the work is done
             accepted = max(accepted, round(order.physical_work_done.timestamp()))
-        requested = None if delayed else order.requested_date
-        port, moved = self.timeline.port_date(accepted, deadline, requested)
-        if moved:
-            lead = self.regime.lead_time(self._facts(order))
-            self.emit(EventKind.PORT_DATE_MOVED, run, None, requested_date=requested,
-                      earliest_port_date=Instant(deadline), port_date=Instant(port),
-                      lead_time_working_days=lead,
-                      reason=(f"the requested date is before the earliest port date: the "
-                              f"minimum lead time is {lead} working days from the order, and "
-                              f"a port cannot be expedited"))
-        return port
+        return commit_port_date(self, run, accepted, deadline,
+                                None if delayed else order.requested_date,
+                                lead=self.regime.lead_time(self._facts(order)))
 
     def _temporary_number(self, order: PortOrder) -> str | None:
         return self.scenario.customer(order.customer).temporary_number
@@ -417,25 +408,8 @@ class CutoverModel:
         elif temporary:
             yield self.env.timeout(TEMPORARY_RELEASE_HOURS * 3600.0)
             self.emit(EventKind.TEMPORARY_NUMBER_RELEASED, run, None, temporary=temporary)
-        if order.contract_end is None:
-            return
-        yield self.until(self.sim_time(order.contract_end))
-        self.emit(EventKind.QUARANTINE, run, PortState.QUARANTINE)
-        quarantined, status = self.state.quarantined, self.state.status
-        quarantined.update(order.numbers)
-        for n in order.numbers:
-            status[n] = NumberStatus.QUARANTINE
-        back = self.regime.quarantine_ends(order.contract_end)
-        yield self.until(self.sim_time(back))
-        by_holder: dict[str, list[str]] = {}
-        for n in order.numbers:
-            by_holder.setdefault(self.holder_of[n], []).append(n)
-        for holder, numbers in by_holder.items():
-            yield self.publish(tuple(numbers), holder, "return")
-        quarantined.difference_update(order.numbers)
-        for n in order.numbers:
-            status[n] = NumberStatus.LOST  # back in the range holder's pool: nobody answers it
-        self.emit(EventKind.RETURNED, run, PortState.RETURNED)
+        if order.contract_end is not None:
+            yield from contract_ends(self, run, order.contract_end)
 
     # -- faults from outside the order -------------------------------------------------------
     def _withdraw(self, run: PortRun, fault: Fault) -> Generator[simpy.Event, Any, None]:
