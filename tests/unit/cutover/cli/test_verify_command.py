@@ -176,3 +176,26 @@ def test_html_is_written_with_the_checks_done_also_when_interrupted(
     assert 'data-figure="passed">1<' in text and 'data-figure="failed">1<' in text
     assert 'data-number="+441632960002" data-check="inbound"' in text  # the failure, listed
     assert sorted(p.name for p in page.parent.iterdir()) == ["verify.html"]
+
+
+def test_the_progress_bar_draws_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich import console as rich_console
+
+    from cutover.cli import verify_command
+
+    screen = io.StringIO()
+    real = rich_console.Console
+    monkeypatch.setattr(rich_console, "Console", lambda **kw: real(
+        file=screen, force_terminal=True, width=100, **{k: v for k, v in kw.items()
+                                                       if k != "stderr"}))
+    with verify_command._progress_bar(True, 4) as step:
+        step("before: applying 2026-11-27T12:00:00+00:00")
+        for _ in range(3):
+            step(object())
+    drawn = screen.getvalue()
+    assert "before: applying" in drawn and "3/4" in drawn
+    with verify_command._progress_bar(False, 4) as quiet:  # not a terminal: nothing at all
+        quiet("text")
+        quiet(object())
