@@ -103,6 +103,7 @@ class CpuSampler:
 
     def __init__(self) -> None:
         self.seen: dict[int, float] = {}
+        self.names: dict[int, str] = {}
         self.extra: dict[int, tuple[float, float]] = {}  # pid -> (first, last)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -130,6 +131,11 @@ class CpuSampler:
             cpu = _cpu(pid)
             if cpu is not None:
                 self.seen[pid] = cpu
+                if pid not in self.names:
+                    try:
+                        self.names[pid] = Path(f"/proc/{pid}/comm").read_text().strip()
+                    except OSError:
+                        self.names[pid] = "?"
         for pid, (first, _) in list(self.extra.items()):
             cpu = _cpu(pid)
             if cpu is not None:
@@ -137,6 +143,17 @@ class CpuSampler:
 
     def harness_s(self) -> float:
         return round(sum(c - self._base.get(pid, 0.0) for pid, c in self.seen.items()), 2)
+
+    def by_kind(self) -> dict[str, float]:
+        """The harness's CPU seconds split: this process, SIPp, the pjsua2 workers (and their
+        forkserver)."""
+        kinds: dict[str, float] = {"parent": 0.0, "sipp": 0.0, "pjsua2_workers": 0.0}
+        for pid, c in self.seen.items():
+            used = c - self._base.get(pid, 0.0)
+            kind = ("parent" if pid == os.getpid() else
+                    "sipp" if self.names.get(pid) == "sipp" else "pjsua2_workers")
+            kinds[kind] += used
+        return {k: round(v, 2) for k, v in kinds.items()}
 
     def extra_s(self) -> float:
         return round(sum(last - first for first, last in self.extra.values()), 2)
@@ -213,7 +230,8 @@ def run(text: str, tmp: Path, name: str, *, concurrency: int, old_path: bool) ->
         "bulk": bulk,
         "bulk_calls_per_s": (round(bulk["calls"] / bulk["elapsed_s"], 1)
                              if bulk.get("elapsed_s") else None),
-        "cpu_s": {"harness": cpu.harness_s(), "asterisk": cpu.extra_s()},
+        "cpu_s": {"harness": cpu.harness_s(), "harness_by_kind": cpu.by_kind(),
+                  "asterisk": cpu.extra_s()},
     }
 
 
