@@ -199,3 +199,23 @@ def test_the_progress_bar_draws_on_a_terminal_only(monkeypatch: pytest.MonkeyPat
     with verify_command._progress_bar(False, 4) as quiet:  # not a terminal: nothing at all
         quiet("text")
         quiet(object())
+
+
+def test_more_phones_than_addresses_is_bad_input_exit_2_not_3(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import tempfile
+
+    from sip_harness import topology
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(live, "bring_up", real_bring_up)  # it fails before starting anything
+    monkeypatch.setattr(topology, "MAX_PHONES", 0)  # uk_gnp_weekend has one phone
+    assert main(["verify", UK]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "too many customer phones or PBX trunks" in err
+    assert "uk_gnp_weekend.yaml" in err
+    assert list(tmp_path.iterdir()) == []  # no temporary directory left behind
+
+
+real_bring_up = live.bring_up
