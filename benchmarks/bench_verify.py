@@ -98,8 +98,9 @@ checkpoints:
 
 
 class CpuSampler:
-    """CPU seconds of a process tree (this process and every descendant) and of other pids,
-    from /proc, sampled every 0.2 s: a process that ends keeps its last sample."""
+    """CPU seconds of a process tree (this process and every descendant but the watched ones)
+    and of the watched pids (Asterisk), from /proc, sampled every 0.2 s: a process that ends
+    keeps its last sample."""
 
     def __init__(self) -> None:
         self.seen: dict[int, float] = {}
@@ -127,7 +128,11 @@ class CpuSampler:
             self._sample()
 
     def _sample(self) -> None:
+        # Asterisk runs under this process (unshare, sh, asterisk): counted apart, not as harness
+        apart = {q for pid in self.extra for q in _tree(pid)}
         for pid in _tree(os.getpid()):
+            if pid in apart:
+                continue
             cpu = _cpu(pid)
             if cpu is not None:
                 self.seen[pid] = cpu
