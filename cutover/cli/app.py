@@ -17,6 +17,7 @@ from cutover.cli.asterisk_commands import asterisk
 from cutover.cli.options import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_OK, BadInput
 from cutover.cli.serve_command import serve
 from cutover.cli.sim_commands import route, run, validate
+from cutover.cli.sweep_command import sweep
 from cutover.cli.verify_command import verify
 from cutover.cli.watch_command import watch
 from sim.errors import CutoverError, HarnessError, NumberFormatError, RoutingError, ScenarioError
@@ -31,7 +32,7 @@ def cli() -> None:
     """Telephony number-porting cutover simulator with a SIP test harness."""
 
 
-for _command in (validate, route, run, asterisk, verify, watch, serve):
+for _command in (validate, route, run, sweep, asterisk, verify, watch, serve):
     cli.add_command(_command)
 
 

@@ -18,6 +18,7 @@ from cutover.cli.options import (
     load_scenario_file,
     progress_bar,
 )
+from cutover.cli.sweep_command import overrides_option, read_overrides
 from sim.errors import ScenarioError
 
 
@@ -127,10 +128,19 @@ def route(
 @click.option("--json", "as_json", is_flag=True, help="Print only summary.json on stdout.")
 @click.option("--html", "html", is_flag=True,
               help="Also write report.html: one self-contained page to attach.")
+@overrides_option("Override a scenario value by its path, as cutover sweep does, with one "
+                  "value (e.g. carriers.bt.desk.capacity=2); repeatable.")
 def run(scenario_path: str, seed: int | None, out_dir: Path | None, as_json: bool,
-        html: bool) -> int:
+        html: bool, sets: tuple[str, ...]) -> int:
     """Play the scenario; write events.jsonl, summary.json and timeline.png (and report.html)."""
-    scenario = load_scenario_file(scenario_path)
+    if sets:
+        source, overrides, combinations = read_overrides(scenario_path, sets)
+        many = [o.path for o in overrides if len(o.values) != 1]
+        if many:
+            raise BadInput(f"--set {many[0]}: cutover run takes one value (a sweep takes more)")
+        scenario = source.scenario(combinations[0])
+    else:
+        scenario = load_scenario_file(scenario_path)
     from sim.model import simulate
     from sim.report import write_outputs
 

@@ -192,12 +192,29 @@ class Switchboard(_Board):
 
     def start(self) -> None:
         self._started = self.rate > 0 and bool(self.numbers)
+        if self._started:
+            self._check_routes(range(len(self.numbers)))
+
+    def _check_routes(self, indices: Collection[int]) -> None:
+        """Route one call per (range holder, serving carrier, origin) among these numbers:
+        a pair the interconnects do not join raises NoRouteError now, as the first call
+        there would under the call-by-call switchboard (completed calls are not routed)."""
+        truth, seen = self._truth, set()
+        serving = truth.lookup_batch(self._ints[list(indices)]).tolist()
+        for i, s in zip(indices, serving, strict=True):
+            if (self._holders[i], s) not in seen:
+                seen.add((self._holders[i], s))
+                for origin in self.origins:
+                    truth.route(self.numbers[i], origin)
 
     def published(self, t: float, snapshot: RoutingSnapshot,
                   numbers: Collection[int] = ()) -> None:
         """The central database published ``snapshot`` at ``t``, changing ``numbers`` (ints)."""
         self.settle()
         self._truth = snapshot
+        if self._started:
+            index = self._int_index
+            self._check_routes(sorted({index[n] for n in numbers if n in index}))
         self._record_snapshot(t, snapshot)
         if self._max_lag > 0:
             index = self._int_index

@@ -15,7 +15,7 @@ from sim.scenario.reader import Reader
 from sim.scenario.types import Scenario
 from sim.scenario.yaml_source import YamlSource, parse_yaml, read_yaml
 
-__all__ = ["load_scenario", "scenario_from_text"]
+__all__ = ["load_scenario", "scenario_from_text", "scenario_from_source"]
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -34,6 +34,12 @@ def load_scenario(path: str | Path) -> Scenario:
 def scenario_from_text(text: str, *, name: str = "scenario", origin: str = "<string>") -> Scenario:
     """Like load_scenario, from YAML text (tests, generated scenarios)."""
     return _build(parse_yaml(text, origin=origin), name)
+
+
+def scenario_from_source(source: YamlSource, *, name: str) -> Scenario:
+    """Like load_scenario, from YAML already parsed (a sweep's overridden data, with the
+    file's lines kept for the messages)."""
+    return _build(source, name)
 
 
 def _build(source: YamlSource, name_default: str) -> Scenario:
