@@ -22,6 +22,12 @@ answers (none failed or wrong) and the changes must hold in every run; the laten
 the p99 target are the median run's (the machine is a 2-vCPU virtual machine shared with SIPp,
 and one run in several can catch the host's noise); every run's figures are listed.
 
+ENUM (``--dns-rate``, :mod:`np_dns_load`): the same server code answering NAPTR queries for the
+same numbers on 127.0.5.1:5353, driven by dnsperf at a fixed rate while the same churn runs,
+a checker sampling answers with dnspython; ``--dns-repeat`` runs (latency: the median's). Then
+``--scale-rate`` against 1 and then 2 server processes sharing the port (SO_REUSEPORT), each
+following the same churn into its own snapshots.
+
 Usage: ``python benchmarks/bench_np_load.py [--rate 20000] [--seconds 10] [--baseline asterisk]``
 """
 
@@ -43,6 +49,7 @@ from typing import Any
 import numpy as np
 from bench_routing import CARRIERS, make_data
 from np_asterisk_baseline import RAMP, asterisk_baseline
+from np_dns_load import enum_run
 from np_echo import echo_responder
 
 from sim.errors import HarnessError
@@ -63,7 +70,8 @@ SERVER = ("127.0.5.1", 5070)
 CLIENT = ("127.0.5.2", 5090)
 PROBE = "127.0.5.3"
 ROUTING_NUMBERS = {c: default_routing_number("GB", i) for i, c in enumerate(CARRIERS)}
-TARGETS = {"queries_per_s": 20_000, "p99_ms": 2.0, "wrong_or_failed": 0, "changes": 10_000}
+TARGETS = {"queries_per_s": 20_000, "p99_ms": 2.0, "wrong_or_failed": 0, "changes": 10_000,
+           "enum_queries_per_s": 20_000, "enum_p99_ms": 2.0}
 
 
 def build(args: argparse.Namespace, rng: np.random.Generator) -> dict[str, Any]:
@@ -240,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="skip the run against a do-nothing responder (SIPp's own floor)")
     ap.add_argument("--let-cpus-sleep", action="store_true",
                     help="do not hold /dev/cpu_dma_latency at 0 during the run")
+    ap.add_argument("--dns-rate", type=float, default=20_000,
+                    help="ENUM queries per second (dnsperf -Q); 0 skips ENUM")
+    ap.add_argument("--dns-repeat", type=int, default=3, help="ENUM load runs")
+    ap.add_argument("--scale-rate", type=float, default=40_000,
+                    help="ENUM rate for the 1 against 2 processes runs; 0 skips them")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
@@ -255,6 +268,17 @@ def main(argv: list[str] | None = None) -> int:
         runs = [figures_of(cutover_run(args, built, work / f"cutover-{i}"), clock)
                 for i in range(args.repeat)]
         floor = None if args.no_floor else floor_run(args, built, work / "floor")
+        enum_runs, scaling = [], []
+        if args.dns_rate > 0:
+            enum_runs = [enum_run(built["core"], ROUTING_NUMBERS, built["rows"],
+                                  built["churn"], processes=1, rate=args.dns_rate,
+                                  seconds=args.seconds, work=work / f"enum-{i}",
+                                  feed_writer=feed_writer) for i in range(args.dns_repeat)]
+        if args.scale_rate > 0:
+            scaling = [enum_run(built["core"], ROUTING_NUMBERS, built["rows"], built["churn"],
+                                processes=n, rate=args.scale_rate, seconds=args.seconds,
+                                work=work / f"scale-{n}", feed_writer=feed_writer)
+                       for n in (1, 2)]
         baseline = None
         if args.baseline == "asterisk":
             try:
@@ -295,6 +319,16 @@ def main(argv: list[str] | None = None) -> int:
                   "probe_latency_ms": r["probe_latency_ms"]} for r in runs],
         "sipp_floor": floor,
         "baseline": baseline,
+        "enum": {"runs": enum_runs,
+                 "median": (sorted(enum_runs, key=lambda r: r["latency_ms"]["p99"])
+                            [(len(enum_runs) - 1) // 2] if enum_runs else None),
+                 "note": "dnsperf -Q rate -c 8 -v: latency per answer (dnsperf's clock); "
+                         "checker: dnspython queries for sampled numbers every 2 ms, compared "
+                         "with the expected tel URI; lost: dnsperf's timeouts (2 s)"},
+        "enum_scaling": {"rate": args.scale_rate, "runs": scaling,
+                         "ratio_2_vs_1_processes": (
+                             round(scaling[1]["queries_per_s"] / scaling[0]["queries_per_s"], 2)
+                             if len(scaling) == 2 and scaling[0]["queries_per_s"] else None)},
     }
     if baseline is not None:
         # null when Asterisk failed at every rate (or did not run): no fair ratio
@@ -314,6 +348,17 @@ def main(argv: list[str] | None = None) -> int:
         "changes": all(r["changes_applied"] >= min(args.changes, TARGETS["changes"])
                        for r in runs),
     }
+    if enum_runs:
+        median = doc["enum"]["median"]
+        passed["enum_queries_per_s"] = all(
+            r["queries_per_s"] >= TARGETS["enum_queries_per_s"] * 0.99 for r in enum_runs)
+        passed["enum_p99_ms"] = median["latency_ms"]["p99"] < TARGETS["enum_p99_ms"]
+        passed["enum_wrong_or_lost"] = all(
+            r["checker"]["wrong"] == 0 and r["checker"]["checked"] > 0 and r["lost"] == 0
+            and set(r["rcodes"]) == {"NOERROR"} for r in enum_runs)
+        passed["enum_changes"] = all(
+            min(r["changes_applied_per_server"]) >= min(args.changes, TARGETS["changes"])
+            for r in enum_runs)
     doc["targets"], doc["pass"], doc["all_pass"] = TARGETS, passed, all(passed.values())
     doc["total_s"] = round(time.perf_counter() - started, 1)
     json.dump(doc, sys.stdout, indent=2)
