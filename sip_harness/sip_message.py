@@ -50,7 +50,7 @@ KNOWN_METHODS = frozenset(("INVITE", "ACK", "CANCEL", "OPTIONS", "BYE", "REGISTE
 REASONS = {200: "OK", 302: "Moved Temporarily", 400: "Bad Request", 404: "Not Found",
            405: "Method Not Allowed", 415: "Unsupported Media Type",
            416: "Unsupported URI Scheme", 420: "Bad Extension", 501: "Not Implemented",
-           505: "Version Not Supported"}
+           503: "Service Unavailable", 505: "Version Not Supported"}
 _CSEQ_LIMIT = 1 << 31  # RFC 3261 8.1.1.5: the sequence number is below 2**31
 _SINGLE = frozenset(("from", "to", "call-id", "cseq", "content-length", "max-forwards"))
 # RFC 3261 25.1 token: method and header names.

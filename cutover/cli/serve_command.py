@@ -30,11 +30,14 @@ from cutover.cli.options import EXIT_OK, INSTANT, BadInput, load_scenario_file
               "of events.jsonl), '-' for stdin, each line published as it arrives.")
 @click.option("--speed", type=float, default=3600.0, show_default=True,
               help="Simulated seconds per wall-clock second with --follow scenario.")
+@click.option("--max-staleness", type=float, default=None, metavar="SECONDS",
+              help="With --follow FILE: refuse numbers (SIP 503, DNS SERVFAIL) while the feed "
+              "has said nothing, not even {\"heartbeat\": ...}, for SECONDS.")
 @click.option("--duration", type=float, default=None, metavar="SECONDS",
               help="Stop after SECONDS (default: run until interrupted).")
 def serve(scenario_path: str, sip_address: str | None, dns_address: str | None,
           at: datetime | None, seed: int | None, follow: str | None, speed: float,
-          duration: float | None) -> int:
+          max_staleness: float | None, duration: float | None) -> int:
     """Answer INVITEs for SCENARIO's numbers with 302 (Contact tel URI with rn and npdi),
     404 when unallocated, 400 when malformed; OPTIONS with 200. With --dns, answer ENUM
     NAPTR queries (E2U+pstn:tel) the same way. Prints a JSON report at exit.
@@ -45,8 +48,11 @@ def serve(scenario_path: str, sip_address: str | None, dns_address: str | None,
     instant = scenario.instant(at=at)
     if follow not in (None, "scenario", "-") and not Path(follow).exists():
         raise BadInput(f"--follow {follow}: no such file")
-    if speed <= 0 or (duration is not None and duration <= 0):
-        raise BadInput("--speed and --duration must be positive")
+    if speed <= 0 or (duration is not None and duration <= 0) or (
+            max_staleness is not None and max_staleness <= 0):
+        raise BadInput("--speed, --duration and --max-staleness must be positive")
+    if max_staleness is not None and follow in (None, "scenario"):
+        raise BadInput("--max-staleness needs --follow FILE (a feed that can fall silent)")
     from sip_harness.npserver import server as npserver
 
     host, port = (None, 0) if sip_address is None else npserver.parse_address(sip_address)
@@ -59,6 +65,6 @@ def serve(scenario_path: str, sip_address: str | None, dns_address: str | None,
 
     report = npserver.serve_scenario(scenario, host=host, port=port, dns=dns, at=instant,
                                      seed=seed, follow=follow, speed=speed, duration=duration,
-                                     ready=ready)
+                                     ready=ready, max_staleness=max_staleness)
     click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     return EXIT_OK

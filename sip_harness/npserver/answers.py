@@ -15,6 +15,10 @@ a type it cannot take; the To tag is a keyed hash of the request (Call-ID, From,
 Via), so a retransmission gets the same tag; ``received`` is added to the top Via when the
 packet came from another host than the Via names.
 
+A replica that has fallen behind its change feed (``stale``, set by the server when nothing,
+not even a heartbeat, arrived within its staleness bound) refuses INVITEs with ``503 Service
+Unavailable`` and ``Retry-After`` rather than answer from data that may be wrong.
+
 The routing part of each answer (status, Contact, Warning) is cached per queried number for
 the snapshot version it was computed at: an apply announced through :meth:`QueryService.forget`
 evicts the numbers it changed and moves the cache to the new version; any other version change
@@ -85,6 +89,7 @@ class QueryService:
         self._rn = {c: f";rn={rn}" for c, rn in routing_numbers.items()}
         self._agent = agent
         self.answered: Counter[int] = Counter()
+        self.stale = False  # set by the server: the feed is silent past the staleness bound
         self.dropped = 0
         self.crashed = 0  # answers that raised: never expected, counted, never fatal
         # Processes sharing a port share the key, so a retransmission gets the same To tag
@@ -133,7 +138,7 @@ class QueryService:
             self.dropped += 1  # ACK of our final response; a stray response
             return None
         everyday = parse_everyday(data)
-        if everyday is not None and everyday.method == b"INVITE":
+        if everyday is not None and everyday.method == b"INVITE" and not self.stale:
             return self._answer_everyday(everyday, source)
         snap = self._snapshot()  # the one read of the current snapshot: all below uses it
         version = f"{VERSION_HEADER}: {snap.version}"
@@ -178,6 +183,9 @@ class QueryService:
             return 420, [f"Unsupported: {', '.join(required)}"]
         if method == "OPTIONS":
             return 200, [_ALLOW, _ACCEPT]
+        if self.stale:
+            return 503, ["Retry-After: 1",
+                         self._warning("routing data older than the staleness bound")]
         kind = (req.header("content-type") or "").partition(";")[0].strip(" \t").lower()
         disposition = (req.header("content-disposition") or "").replace(" ", "").lower()
         if req.body and kind not in _BODIES and "handling=optional" not in disposition:

@@ -7,7 +7,9 @@ ported (the tel URI the SIP answers carry, from the same snapshot and cache:
 :meth:`QueryService.tel`); NXDOMAIN when no range holds the number; NOERROR without records
 for another type at an allocated number, and for the zone's apex. FORMERR for a query that
 cannot be read (RFC 1035 4.1.1), REFUSED for a name outside e164.arpa or a class other than
-IN, NOTIMP for an opcode other than QUERY, BADVERS for an EDNS version other than 0
+IN, NOTIMP for an opcode other than QUERY, BADVERS for an EDNS version other than 0, SERVFAIL
+for a number while the replica is stale (its feed silent past the staleness bound: no answer
+rather than a wrong one)
 (RFC 6891); a query carrying EDNS gets an OPT record back. A response, or fewer than 12
 bytes, is not answered. Answers are authoritative (AA) with TTL 0: a port may move the number
 at any moment, so nobody should keep the answer.
@@ -28,7 +30,7 @@ from sip_harness.npserver.answers import QueryService
 NAPTR_SERVICE = b"E2U+pstn:tel"
 _ZONE = (b"e164", b"arpa")
 _NAPTR, _OPT, _ANY, _IN = 35, 41, 255, 1
-_NOERROR, _FORMERR, _NXDOMAIN, _NOTIMP, _REFUSED = 0, 1, 3, 4, 5
+_NOERROR, _FORMERR, _SERVFAIL, _NXDOMAIN, _NOTIMP, _REFUSED = 0, 1, 2, 3, 4, 5
 _BADVERS = 16  # extended: 1 in the OPT record's high rcode byte, 0 in the header
 _UDP_SIZE = 1232  # what we say we take (the DNS flag day's figure)
 _HEADER = struct.Struct("!HHHHHH")
@@ -104,6 +106,8 @@ class EnumService:
             return self._reply(ident, base, _NOERROR, question, 0, b"", edns)  # the apex
         if not all(len(d) == 1 and d[0] in _DIGITS for d in digits) or len(digits) > 15:
             return self._reply(ident, base, _NXDOMAIN, question, 0, b"", edns)
+        if self.sip.stale:
+            return self._reply(ident, base, _SERVFAIL, question, 0, b"", edns)
         number = "+" + b"".join(reversed(digits)).decode()
         _, tel = self.sip.tel(number)
         if tel is None:

@@ -5,6 +5,7 @@ applies as one routing snapshot each:
 
 - JSON lines ``{"number": "+441632960001", "carrier": "callagenix"}`` (optional ``note``):
   the number is served by that carrier from now on (its range holder: back home);
+  ``{"heartbeat": ...}`` changes nothing but says the feed is alive (see ``--max-staleness``);
 - the model's ``events.jsonl``: ``submitted`` names each port's losing and gaining carriers,
   ``active`` moves its numbers to the gaining carrier, ``rolled_back`` back to the losing one,
   ``returned`` to the range holder; other events change nothing;
@@ -75,6 +76,8 @@ class FeedInterpreter:
     def _read(self, record: dict[str, Any]) -> list[PortChange]:
         now = self.clock()
         known = self.core.carrier_ids
+        if "heartbeat" in record:
+            return []
         if "event" not in record:
             carrier = record["carrier"]
             if carrier not in known:

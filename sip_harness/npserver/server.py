@@ -200,6 +200,7 @@ class _Publisher:
         self.core, self.report, self.service = core, report, service  # one cache for both
         self.interpreter = FeedInterpreter(core, clock=clock)
         self.queue: asyncio.Queue[FeedLine] = asyncio.Queue()
+        self.last_heard = time.monotonic()  # when the feed last said anything
 
     def publish(self, changes: Sequence[PortChange]) -> None:
         started = time.perf_counter()
@@ -221,6 +222,7 @@ class _Publisher:
         while True:
             line = await queue.get()
             while line is not None:
+                self.last_heard = time.monotonic()
                 changes = interpret(line)
                 if changes:
                     self.publish(changes)
@@ -239,7 +241,7 @@ def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str | 
           duration: float | None = None,
           ready: Callable[[QueryServer], None] | None = None,
           clock: Callable[[], float] = time.time, reuse_port: bool = False,
-          tag_key: bytes | None = None) -> ServeReport:
+          tag_key: bytes | None = None, max_staleness: float | None = None) -> ServeReport:
     """Answer SIP queries on ``host:port`` and ENUM queries on ``dns`` (either or both) until
     ``duration`` seconds pass, or SIGINT/SIGTERM.
 
@@ -247,6 +249,8 @@ def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str | 
     time) publish changes while serving; ``clock`` is the instant a feed's change is said to
     be applied at. ``ready`` is called once per bound socket (SIP first). ``reuse_port`` and
     ``tag_key`` let several processes share the addresses (and give the same To tags).
+    ``max_staleness``: with a feed, refuse to answer numbers (SIP 503, DNS SERVFAIL) while
+    the feed has said nothing, not even a heartbeat, for that many seconds.
 
     Raises
     ------
@@ -277,7 +281,8 @@ def serve(core: RoutingCore, routing_numbers: Mapping[str, str], *, host: str | 
     gc.freeze()
     cpu = time.process_time()
     try:
-        asyncio.run(_serve(servers, service, report, feed, follower, duration, ready, clock))
+        asyncio.run(_serve(servers, service, report, feed, follower, duration, ready, clock,
+                           max_staleness))
     finally:
         report.cpu_seconds = time.process_time() - cpu
         gc.unfreeze()
@@ -297,7 +302,7 @@ async def _serve(servers: list[QueryServer], service: QueryService, report: Serv
                  feed: str | None,
                  follower: ModelFollower | None, duration: float | None,
                  ready: Callable[[QueryServer], None] | None,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], max_staleness: float | None) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     handled = []
@@ -314,6 +319,9 @@ async def _serve(servers: list[QueryServer], service: QueryService, report: Serv
         if feed is not None:
             read_lines(feed, loop, publisher.queue.put_nowait)
             tasks.append(loop.create_task(publisher.drain()))
+            if max_staleness is not None:
+                tasks.append(loop.create_task(_watch_staleness(publisher, service,
+                                                               max_staleness)))
         if follower is not None:
             tasks.append(loop.create_task(follower.run()))
         for server in servers:
@@ -334,12 +342,20 @@ async def _serve(servers: list[QueryServer], service: QueryService, report: Serv
         report.last_rejection = publisher.interpreter.last_rejection
 
 
+async def _watch_staleness(publisher: _Publisher, service: QueryService, bound: float) -> None:
+    """Mark the service stale while the feed is silent past ``bound`` seconds (checked ten
+    times per bound, at most every 50 ms: the hot path reads one flag)."""
+    while True:
+        service.stale = time.monotonic() - publisher.last_heard > bound
+        await asyncio.sleep(min(0.05, bound / 10))
+
+
 def serve_scenario(scenario: Scenario, *, host: str | None = None, port: int = 0,
                    dns: tuple[str, int] | None = None, at: datetime | None = None,
                    seed: int | None = None, follow: str | None = None, speed: float = 3600.0,
                    duration: float | None = None,
-                   ready: Callable[[QueryServer, RoutingCore], None] | None = None
-                   ) -> ServeReport:
+                   ready: Callable[[QueryServer, RoutingCore], None] | None = None,
+                   max_staleness: float | None = None) -> ServeReport:
     """Serve ``scenario``'s routing state at ``at`` (default: its start).
 
     ``follow='scenario'`` plays the simulation on from ``at`` at ``speed`` simulated seconds
@@ -358,4 +374,5 @@ def serve_scenario(scenario: Scenario, *, host: str | None = None, port: int = 0
     # A feed's change happens at the simulated instant served (the wall clock is another day).
     served = instant.timestamp()
     return serve(core, rns, host=host, port=port, dns=dns, feed=feed, follower=follower,
-                 duration=duration, ready=on_ready, clock=lambda: served)
+                 duration=duration, ready=on_ready, clock=lambda: served,
+                 max_staleness=max_staleness)

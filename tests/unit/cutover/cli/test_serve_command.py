@@ -48,6 +48,8 @@ def test_serve_runs_for_its_duration_and_reports(capsys: pytest.CaptureFixture[s
     # nothing to serve; a DNS address that is not HOST:PORT
     ([], "give --sip HOST:PORT, --dns HOST:PORT or both"),
     (["--dns", "127.0.5.21"], "--dns '127.0.5.21' is not HOST:PORT"),
+    # a staleness bound needs a feed that can fall silent
+    (["--sip", "127.0.5.21:5073", "--max-staleness", "2"], "needs --follow FILE"),
 ])
 def test_serve_bad_input_exits_2(args: list[str], message: str,
                                  capsys: pytest.CaptureFixture[str]) -> None:

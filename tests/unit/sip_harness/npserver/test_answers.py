@@ -163,3 +163,14 @@ def test_fuzz_answers_400_or_drops_and_never_raises(data: bytes) -> None:
         assert status in (400, 505) if malformed else status in (
             200, 302, 404, 405, 415, 416, 420, 501)
     assert headers(service.answer(VALID))["contact"] == f"<tel:{PORTED};npdi;rn=+44D002>"
+
+
+def test_a_stale_service_refuses_invites_on_either_path(service: QueryService) -> None:
+    service.stale = True
+    for data in (VALID.replace(b";rport", b""), VALID):  # the everyday path, the long way
+        got = headers(service.answer(data))
+        assert got["status"] == "SIP/2.0 503 Service Unavailable"
+        assert got["retry-after"] == "1" and "staleness bound" in got["warning"]
+    assert headers(service.answer(request("sip:np@h", "OPTIONS")))["status"] == "SIP/2.0 200 OK"
+    service.stale = False
+    assert headers(service.answer(VALID))["contact"] == f"<tel:{PORTED};npdi;rn=+44D002>"

@@ -168,3 +168,9 @@ def test_fuzz_never_raises_and_every_answer_is_a_dns_message(data: bytes) -> Non
         return
     got = dns.message.from_wire(reply, question_only=True)
     assert got.id == int.from_bytes(data[:2], "big") and got.flags & dns.flags.QR
+
+
+def test_a_stale_replica_answers_servfail_for_numbers(enum: EnumService) -> None:
+    enum.sip.stale = True
+    assert ask(enum, enum_name(PORTED)).rcode() == dns.rcode.SERVFAIL
+    assert ask(enum, "example.com.").rcode() == dns.rcode.REFUSED  # still not our zone

@@ -157,3 +157,49 @@ def test_a_feed_change_is_explained_at_the_simulated_instant(tmp_path: Path) -> 
         for server in servers:
             server.stop()
         thread.join(10)
+
+
+def test_a_replica_whose_feed_falls_silent_refuses_rather_than_answers(tmp_path: Path) -> None:
+    """--max-staleness: answers while the feed speaks (changes or heartbeats), SIP 503 and
+    DNS SERVFAIL once it has been silent past the bound, answers again when it speaks."""
+    import dns.message
+    import dns.query
+    import dns.rcode
+
+    from sip_harness.npserver.enum_answers import enum_name
+
+    core, fifo = make_core(), tmp_path / "feed"
+    os.mkfifo(fifo)
+    sip, dns_at = ("127.0.5.14", 5077), ("127.0.5.14", 5078)
+    servers: list[npserver.QueryServer] = []
+    thread = threading.Thread(target=lambda: npserver.serve(
+        core, RNS, host=sip[0], port=sip[1], dns=dns_at, feed=str(fifo), duration=20.0,
+        ready=servers.append, max_staleness=0.3), daemon=True)
+    thread.start()
+    query = dns.message.make_query(enum_name(PORTED), "NAPTR")
+
+    def answers() -> tuple[str, int]:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(2)
+            sock.sendto(request(f"sip:{PORTED}@h", call=f"s{time.monotonic()}"), sip)
+            got = headers(sock.recv(65535))
+        return got["status"], dns.query.udp(query, dns_at[0], port=dns_at[1], timeout=2).rcode()
+
+    try:
+        with os.fdopen(os.open(fifo, os.O_RDWR), "w") as feed:
+            deadline = time.monotonic() + 10
+            while len(servers) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            feed.write('{"heartbeat": 1}\n')
+            feed.flush()
+            assert answers() == ("SIP/2.0 302 Moved Temporarily", dns.rcode.NOERROR)
+            time.sleep(0.6)  # silent past the bound
+            assert answers() == ("SIP/2.0 503 Service Unavailable", dns.rcode.SERVFAIL)
+            feed.write('{"heartbeat": 2}\n')
+            feed.flush()
+            time.sleep(0.15)
+            assert answers() == ("SIP/2.0 302 Moved Temporarily", dns.rcode.NOERROR)
+    finally:
+        for server in servers:
+            server.stop()
+        thread.join(10)
