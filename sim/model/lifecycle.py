@@ -34,6 +34,7 @@ class PortState(StrEnum):
     ROLLED_BACK = "rolled_back"
     QUARANTINE = "quarantine"
     RETURNED = "returned"
+    REACTIVATED = "reactivated"  # back with the operator that held the numbers in quarantine
     LOST = "lost"
     MIGRATED = "migrated"  # UK NGN: the service moved to the gaining provider, the network not
     HELD = "held"  # validated but held: the DSL on the line must be separated first
@@ -83,6 +84,7 @@ class EventKind(StrEnum):
     INTERRUPTION = "interruption"
     QUARANTINE = "quarantine"
     RETURNED = "returned"
+    REACTIVATED = "reactivated"  # the former subscriber took the numbers back from quarantine
     WITHDRAWN = "withdrawn"
     WITHDRAW_REFUSED = "withdraw_refused"
     SERVICE_CANCELLED = "service_cancelled"

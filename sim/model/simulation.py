@@ -31,7 +31,7 @@ from sim.model.desk import Desk
 from sim.model.ledger import Instant, Ledger
 from sim.model.lifecycle import PORTED, SETTLED, EventKind, NumberStatus, PortState
 from sim.model.port_checks import rejection_reasons
-from sim.model.quarantine import contract_ends
+from sim.model.quarantine import contract_ends, hold_for_port, reactivate
 from sim.model.run_state import DeskStats, PortRun, RunState
 from sim.model.summary import summarise
 from sim.model.traffic import CallByCall, Switchboard
@@ -322,6 +322,9 @@ class CutoverModel:
             if order.method == "migration":
                 yield from self._migration(run)
                 return
+            former = self.state.runs[order.reactivates].order if order.reactivates else None
+            if former is not None and not (yield from reactivate(self, run, former)):
+                return  # refused, or back with the operator that held the numbers
             answer, deadline = timeline.deadlines(order.submitted, submitted, self._facts(order))
             answer_by = answer - epoch
             run.deadline_at = deadline - epoch
@@ -335,8 +338,10 @@ class CutoverModel:
                 clock = timeline.clock_start(round(epoch + now)) - epoch
                 yield self.until(max(now, clock) + work)
             customer = self.scenario.customer(order.customer)
-            reasons = rejection_reasons(order, customer, regime=self.regime,
-                                        in_flight=in_flight, quarantined=state.quarantined)
+            reasons = rejection_reasons(  # a reactivation: the former order holds the numbers
+                order, customer, regime=self.regime, in_flight=in_flight if former is None
+                else {n: in_flight[n] - 1 for n in order.numbers},
+                quarantined=state.quarantined if former is None else ())
             if reasons:
                 self.emit(EventKind.REJECTED, run, PortState.REJECTED, reason=reasons[0],
                           detail=_reason_text(reasons[0]), reasons=list(reasons))
@@ -345,6 +350,8 @@ class CutoverModel:
                                                                                customer)):
                 return
             self.emit(_E_VALIDATED, run, _S_VALIDATED)
+            if former is not None:  # out of the quarantine, silent until the port
+                hold_for_port(self, run)
             late_answer = self.env.now > answer_by
             delay = sum(f.days for f in _faults(order, "delay") if self.happens(f))
             if delay:

@@ -50,6 +50,9 @@ REJECTION_TEXT: dict[str, str] = {
     "inactive_number": "number has been inactive for more than 3 months",
     "quarantined": ("number is suspended or in quarantine (after its contract ended, or for "
                     "lack of funds)"),
+    "quarantine_over": ("the quarantine after the contract's end is over: the number is no "
+                        "longer the former subscriber's to reactivate"),
+    "not_in_quarantine": "the numbers are not in quarantine: there is nothing to reactivate",
     "temporary_access": "the number is a temporary access: temporary accesses are not portable",
     "no_written_authorisation": "a migration needs the customer's written authorisation",
     "dsl_on_line": ("DSL is delivered on the same line: the port cannot proceed until the two "

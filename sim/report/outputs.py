@@ -49,6 +49,7 @@ STATE_COLOURS: dict[str, str] = {
     PortState.CANCELLED: "#d9d9d9",
     PortState.QUARANTINE: "#fdd0a2",
     PortState.RETURNED: "#fee391",
+    PortState.REACTIVATED: "#41ab5d",
     PortState.LOST: "#252525",
     PortState.MIGRATED: "#74c476",
     PortState.REMEDIED: "#fb6a4a",

@@ -16,6 +16,7 @@ from sim.scenario.account import (
     read_account,
 )
 from sim.scenario.fields import REQUIRED, FieldReader, key_path
+from sim.scenario.reactivation import check_reactivation, former_order
 from sim.scenario.types import (
     FAULT_KINDS,
     PROBABLE_PER,
@@ -286,23 +287,30 @@ class Reader(FieldReader):
             if cid and cust is None:
                 known = ", ".join(customers) or "none"
                 self.err(key_path(p, "customer"), f"unknown customer {cid!r} (known: {known})")
+            former = former_order(self, d, p, out, cust)
             if "numbers" in d:
                 numbers, ddi = self.numbers(d["numbers"], key_path(p, "numbers"))
+            elif former is not None:  # a reactivation takes back the former order's numbers
+                numbers, ddi = former.numbers, former.ddi
+            elif d.get("reactivates") is not None:  # an issue already: no numbers to check
+                numbers, ddi = (), False
             else:
                 numbers, ddi = (cust.numbers if cust else ()), cid in self.ddi_blocks
             # UK complex DDI: some, not all, of the numbers of one of the customer's blocks
             part = any(b & set(numbers) and not b <= set(numbers)
                        for b in self.ddi_blocks.get(str(cid), ()))
             ddi = ddi or part
-            if cust:
+            if cust and former is None:
                 for n in numbers:
                     if n not in cust.numbers:
                         self.err(key_path(p, "numbers"), f"{n} is not a number of customer {cid!r}")
-            losing = self.get(d, "losing", p, self.carrier_ref, cust.carrier if cust else None)
+            held = former.gaining if former else cust.carrier if cust else None
+            losing = self.get(d, "losing", p, self.carrier_ref, held)
             gaining = self.get(d, "gaining", p, self.carrier_ref)
-            if losing and gaining and losing == gaining:
+            asks = d.get("reactivates") is not None  # checked by check_reactivation
+            if losing and gaining and losing == gaining and not asks:
                 self.err(key_path(p, "gaining"), "gaining carrier is the losing carrier")
-            if cust and losing and losing != cust.carrier:
+            if cust and losing and losing != cust.carrier and not asks:
                 self.err(key_path(p, "losing"), f"customer {cid!r} is served by {cust.carrier!r}, "
                          f"not {losing!r}")
             submitted = self.get(d, "submitted", p, self.time)
@@ -331,6 +339,8 @@ class Reader(FieldReader):
                                     self.carrier_names.get(cust.carrier, cust.carrier),
                                     self.regime)
             rules = self._order_rules(d, p, submitted, horizon)
+            if former is not None:
+                check_reactivation(self, p, former, numbers, losing, submitted)
             if (oid and cust and losing and gaining and submitted and request and numbers
                     and reattempt is not None and rules is not None):
                 out.append(PortOrder(
@@ -338,7 +348,7 @@ class Reader(FieldReader):
                     submitted=submitted, request=request, requested_date=requested, ddi=ddi,
                     faults=faults, contract_end=contract_end, reattempt_days=reattempt,
                     method=method or "port", ignore_dsl=bool(ignore_dsl),
-                    part_of_ddi_range=part, **rules,
+                    part_of_ddi_range=part, reactivates=former.id if former else None, **rules,
                 ))
         self._check_overlaps(out)
         return tuple(out)
@@ -363,12 +373,16 @@ class Reader(FieldReader):
 
     def _check_overlaps(self, orders: list[PortOrder]) -> None:
         # Two orders may name one number only if the later one is submitted after the earlier
-        # one's requested date (a resubmission); otherwise the ports of that number overlap.
+        # one's requested date (a resubmission) or contract end (a reactivation); otherwise the
+        # ports of that number overlap.
         last: dict[str, PortOrder] = {}
         for order in sorted(orders, key=lambda o: o.submitted):
             for n in order.numbers:
                 prev = last.get(n)
-                if prev and not (prev.requested_date and order.submitted > prev.requested_date):
+                done = prev and (prev.requested_date or prev.contract_end)
+                # a reactivation after its former order's contract end is checked on its own
+                if prev and order.reactivates != prev.id and not (
+                        done and order.submitted > done):
                     index = orders.index(order)
                     self.err(f"port_orders[{index}].numbers",
                              f"{n} is also in port order {prev.id!r}: ports of one number overlap")

@@ -241,6 +241,10 @@ class PortOrder:
     distance_contract: bool = False
     #: PT: when physical network work the port needs is done (due 1 working day after)
     physical_work_done: datetime | None = None
+    #: the id of the earlier order whose contract ended: its former subscriber reactivates
+    #: the numbers in quarantine, with the operator that held them (losing == gaining) or by
+    #: porting them to another provider
+    reactivates: str | None = None
 
     def faults_of(self, kind: str) -> tuple[Fault, ...]:
         return tuple(f for f in self.faults if f.kind == kind)
