@@ -31,28 +31,27 @@ from sim.scenario import (
 
 CARRIERS = ("ee", "o2", "three", "vodafone")
 
-# 5,000 DDI numbers of one business move from BT to Callagenix; BT's copy of the porting
-# database lags 5 minutes and BT has an hour's outage: every kind of failed call happens.
+# 5,000 DDI numbers of one Lisbon business move from MEO to NOS (PT: all-call query, 3
+# working days for a DDI range, so the port happens inside the two weeks); Vodafone's copy of
+# the porting database lags 5 minutes and MEO has an hour's outage: every kind of failed call.
 DDI_STORY = """
 name: ddi_two_weeks
-regime: uk
-start: 2026-11-23T00:00:00Z
-horizon: 2026-12-07T00:00:00Z
+regime: pt
+start: 2026-11-30T00:00:00Z
+horizon: 2026-12-14T00:00:00Z
 carriers:
-  - id: bt
-    copy_lag_minutes: 5
-    outages: [{start: 2026-12-02T14:00:00Z, minutes: 60}]
-  - {id: callagenix}
-  - {id: vodafone}
-  - {id: ee}
-interconnects: [[vodafone, bt], [ee, bt], [bt, callagenix], [vodafone, callagenix]]
-ranges: [{prefix: "+44 1632 96", holder: bt}]
+  - id: meo
+    outages: [{start: 2026-12-09T14:00:00Z, minutes: 60}]
+  - {id: nos}
+  - {id: vodafone_pt, copy_lag_minutes: 5}
+interconnects: [[meo, nos], [meo, vodafone_pt], [nos, vodafone_pt]]
+ranges: [{prefix: "+351 21", holder: meo}]
 customers:
-  - {id: acme, name: Acme, numbers: [{first: "01632 960000", count: %d}]}
+  - {id: padaria, name: Padaria Lusa Lda, pvc: "102938475610",
+     numbers: [{first: "21 000 0000", count: %d}]}
 port_orders:
-  - {id: acme-ddi, customer: acme, gaining: callagenix, submitted: 2026-11-23T10:00:00,
-     requested_date: 2026-12-05T00:00:00}
-traffic: {calls_per_number_per_hour: 2, origins: [vodafone, ee]}
+  - {id: padaria-ddi, customer: padaria, gaining: nos, submitted: 2026-11-30T10:00:00}
+traffic: {calls_per_number_per_hour: 2, origins: [meo, vodafone_pt]}
 """
 
 

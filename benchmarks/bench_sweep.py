@@ -73,7 +73,9 @@ def main() -> None:
         tasks = [Task(i, c, s) for i, c in enumerate(combos) for s in range(1, args.seeds + 1)]
         one = sweep(source, tasks, 1)
         two = sweep(source, tasks, 2)
-    same = one.pop("rows") == two.pop("rows")
+    rows_one, rows_two = one.pop("rows"), two.pop("rows")
+    same = rows_one == rows_two
+    differing = [(a, b) for a, b in zip(rows_one, rows_two, strict=True) if a != b]
     speedup = float(one["runs_s"]) / float(two["runs_s"])  # type: ignore[arg-type]
     print(json.dumps({
         "benchmark": "sweep",
@@ -83,6 +85,9 @@ def main() -> None:
         "two_workers": two,
         "speedup_2_vs_1": round(speedup, 2),
         "same_rows": same,
+        "first_difference": ({k: (differing[0][0].get(k), differing[0][1].get(k))
+                              for k in differing[0][0] if differing[0][0].get(k)
+                              != differing[0][1].get(k)} if differing else None),
         "target_speedup": 1.7,
         "pass": same and speedup >= 1.7,
         "note": "the machine may be shared: compare the two figures of one run only",
