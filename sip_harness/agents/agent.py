@@ -57,6 +57,7 @@ from sip_harness.agents.pjerrors import (
     translate_error,
 )
 from sip_harness.config.dialplan import CALL_TAG
+from sip_harness.patience import patience
 
 __all__ = ["SIPAgent", "Arrival", "ERROR_MAP", "translate_error", "call_error", "write_tone_wav",
            "MAX_CALLS", "MAX_UAS", "DEFAULT_REJECT", "PJ_ETIMEDOUT", "CALL_TAG_HEADER"]
@@ -91,7 +92,7 @@ class SIPAgent(CallBoard):
         self._started: Future[None] = Future()
         self._thread = threading.Thread(target=self._pump, name="pjsua2-pump", daemon=True)
         self._thread.start()
-        self._started.result(timeout=20)
+        self._started.result(timeout=patience(20.0))
 
     # --- the pump ------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ class SIPAgent(CallBoard):
         future: Future[_T] = Future()
         self._jobs.put((job, future))
         try:
-            return future.result(timeout=timeout)
+            return future.result(timeout=patience(timeout))
         except TimeoutError as exc:
             future.cancel()
             raise HarnessTimeout(f"{doing}: the pjsua2 agent did not respond within "
@@ -279,7 +280,7 @@ class SIPAgent(CallBoard):
         def free_slot() -> bool | None:  # a call that is ending still holds its slot
             live = sum(1 for s in self._states.values() if s.state != "disconnected")
             return True if live < MAX_CALLS else None
-        deadline = time.monotonic() + 20.0
+        deadline = time.monotonic() + patience(20.0)
         while True:
             self._wait(free_slot, max(deadline - time.monotonic(), 0.0),
                        f"a free call slot (at most {MAX_CALLS} per process)")
@@ -348,6 +349,27 @@ class SIPAgent(CallBoard):
         """Record what call ``cid`` receives into the WAV file ``wav`` (16-bit, 8 kHz), written
         as it arrives, until the call ends."""
         self._with_call(cid, f"recording into {Path(wav).name}", lambda c: self._record(c, wav))
+
+    def stream_stats(self, cid: int) -> dict[str, Any]:
+        """RTP figures of call ``cid``'s audio stream so far (pjsua2's stream statistics):
+        packets sent and received, packets lost, and the receive jitter (ms, mean and max)."""
+        out: dict[str, Any] = {}
+        self._with_call(cid, "reading stream statistics",
+                        lambda c: out.update(self._stream_stats(c)))
+        return out
+
+    def _stream_stats(self, call: Any) -> dict[str, Any]:
+        pj = self._pj
+        info = call.getInfo()  # held: its media vector dies with it
+        index = next((i for i, m in enumerate(info.media) if m.type == pj.PJMEDIA_TYPE_AUDIO),
+                     None)
+        if index is None:
+            return {}
+        rtcp = call.getStreamStat(index).rtcp
+        tx, rx = rtcp.txStat, rtcp.rxStat
+        return {"tx_packets": int(tx.pkt), "rx_packets": int(rx.pkt), "rx_lost": int(rx.loss),
+                "rx_jitter_ms": round(rx.jitterUsec.mean / 1000, 2),
+                "rx_jitter_max_ms": round(rx.jitterUsec.max / 1000, 2)}
 
     def _record(self, call: Any, wav: str) -> None:
         recorder = self._pj.AudioMediaRecorder()

@@ -14,16 +14,25 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["write_tone_wav", "ToneListener", "tone_blocks", "TONES"]
+__all__ = ["write_tone_wav", "ToneListener", "tone_blocks", "TONES", "CALLER_TONE", "CALLEE_TONE"]
 
 #: The frequencies of the message (Hz).
 TONES = (440.0, 880.0)
+#: What each side of an answered call plays to show the other hears it (two-way audio): one
+#: frequency each, whole cycles in an analysis block, far from each other and from TONES.
+CALLER_TONE = (1000.0,)
+CALLEE_TONE = (1500.0,)
 
 
-def write_tone_wav(path: Path, *, seconds: float = 3.0, rate: int = 8000) -> Path:
-    """Write a mono 16-bit WAV of two tones (440 and 880 Hz) for ``seconds``; return ``path``."""
+def write_tone_wav(path: Path, *, seconds: float = 3.0, rate: int = 8000,
+                   tones: tuple[float, ...] = TONES) -> Path:
+    """Write a mono 16-bit WAV of ``tones`` (default 440 and 880 Hz) for ``seconds``; return
+    ``path``."""
     t = np.arange(int(seconds * rate)) / rate
-    samples = 0.3 * np.sin(2 * np.pi * 440 * t) + 0.2 * np.sin(2 * np.pi * 880 * t)
+    levels = (0.3, 0.2) if len(tones) == 2 else (0.4,) * len(tones)
+    samples = np.zeros_like(t)
+    for level, f in zip(levels, tones, strict=True):
+        samples += level * np.sin(2 * np.pi * f * t)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
@@ -40,19 +49,20 @@ MIN_RMS = 300.0
 _WAV_HEADER = 44  # pjmedia's WAV writer: a plain 44-byte PCM header, then 16-bit samples
 
 
-def tone_blocks(samples: np.ndarray, rate: int = 8000) -> np.ndarray:
-    """For each :data:`BLOCK_SECONDS` block of ``samples`` (16-bit mono), whether it is the
-    message's two tones: loud enough, and at least :data:`TONE_SHARE` of its power at
-    :data:`TONES`."""
+def tone_blocks(samples: np.ndarray, rate: int = 8000,
+                tones: tuple[float, ...] = TONES) -> np.ndarray:
+    """For each :data:`BLOCK_SECONDS` block of ``samples`` (16-bit mono), whether it is
+    ``tones`` (default the message's two): loud enough, and at least :data:`TONE_SHARE` of its
+    power at those frequencies."""
     n = int(rate * BLOCK_SECONDS)
     blocks = samples[: len(samples) // n * n].astype(np.float64).reshape(-1, n)
     if not len(blocks):
         return np.zeros(0, dtype=bool)
     t = np.arange(n) / rate
     power = np.mean(blocks ** 2, axis=1)
-    tones = sum(np.abs(blocks @ np.exp(-2j * np.pi * f * t)) ** 2 * 2 / n ** 2 for f in TONES)
+    at = sum(np.abs(blocks @ np.exp(-2j * np.pi * f * t)) ** 2 * 2 / n ** 2 for f in tones)
     loud = power > MIN_RMS ** 2
-    return loud & (tones > TONE_SHARE * np.where(loud, power, 1.0))
+    return loud & (at > TONE_SHARE * np.where(loud, power, 1.0))
 
 
 class ToneListener:
@@ -64,9 +74,11 @@ class ToneListener:
     what was written since.
     """
 
-    def __init__(self, path: str | Path, rate: int = 8000) -> None:
+    def __init__(self, path: str | Path, rate: int = 8000,
+                 tones: tuple[float, ...] = TONES) -> None:
         self.path = Path(path)
         self.rate = rate
+        self.tones = tones
         self._offset = _WAV_HEADER
         self._blocks: list[bool] = []  # per block: the message's tones
         self._loud: list[bool] = []    # per block: anything louder than silence
@@ -89,7 +101,7 @@ class ToneListener:
             samples = np.frombuffer(data[:whole], dtype="<i2")
             blocks = samples.astype(np.float64).reshape(-1, n // 2)
             loud = np.mean(blocks ** 2, axis=1) > MIN_RMS ** 2
-            self._blocks += tone_blocks(samples, self.rate).tolist()
+            self._blocks += tone_blocks(samples, self.rate, self.tones).tolist()
             self._loud += loud.tolist()
             self.sound += float(np.sum(loud)) * BLOCK_SECONDS
 

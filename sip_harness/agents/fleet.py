@@ -33,6 +33,7 @@ from typing import Any
 
 from sim.errors import HarnessError
 from sip_harness.agents.agent import MAX_CALLS, MAX_UAS, SIPAgent, write_tone_wav
+from sip_harness.agents.audio import CALLEE_TONE, CALLER_TONE
 from sip_harness.agents.recorder import TrunkRecorder
 from sip_harness.topology import PhoneAddress, TrunkAddress
 
@@ -104,6 +105,11 @@ class Fleet:
         self.dir = Path(tempfile.mkdtemp(prefix="cutover-agents-"))
         self.log = str(self.dir / "pjsua2.log")
         self.wav = str(write_tone_wav(self.dir / "message.wav", seconds=3.0))
+        # what each side of an answered call plays (two-way audio), longer than it listens
+        self.caller_tone = str(write_tone_wav(self.dir / "caller-tone.wav", seconds=10.0,
+                                              tones=CALLER_TONE))
+        self.callee_tone = str(write_tone_wav(self.dir / "callee-tone.wav", seconds=10.0,
+                                              tones=CALLEE_TONE))
         self._lock = threading.Lock()
         self._pace_lock = threading.Lock()
         self._next_trunk_call = 0.0

@@ -4,7 +4,8 @@ AMI is a line protocol over TCP: the client sends blocks of ``Key: Value`` lines
 blank line, Asterisk answers each action with a ``Response:`` block carrying the same
 ``ActionID`` and sends ``Event:`` blocks at any time. One reader thread parses blocks; callers
 wait on a condition for their response or for an event, each wait bounded by a timeout, never
-a sleep loop.
+a sleep loop. Every timeout is stretched by the machine's load (:mod:`sip_harness.patience`):
+a busy machine is not a silent Asterisk.
 
 Why not pyst2: it works against this Asterisk, but its timeouts are per socket read rather than
 per action, events arrive through callbacks on its own thread, and ``close()`` after
@@ -33,6 +34,7 @@ from collections.abc import Callable
 from typing import NamedTuple, TypeVar
 
 from sim.errors import AMIError, HarnessError, HarnessTimeout
+from sip_harness.patience import patience, stretched
 
 __all__ = ["AMIClient", "MailboxCount", "Message", "ERROR_MAP", "translate_error"]
 
@@ -114,7 +116,7 @@ class AMIClient:
         """Connect and log in. Raises AMIError (refused, bad credentials) or HarnessTimeout."""
         address = f"{host}:{port}"
         try:
-            sock = socket.create_connection((host, port), timeout=timeout)
+            sock = socket.create_connection((host, port), timeout=patience(timeout))
         except Exception as exc:
             raise translate_error(exc, f"AMI connect to {address}") from exc
         sock.settimeout(None)  # the reader blocks; waits are bounded by the condition instead
@@ -254,7 +256,7 @@ class AMIClient:
         event still buffered, such as the FullyBooted sent right after login).
         Raises HarnessTimeout, or AMIError if the connection drops while waiting.
         """
-        limit = self.timeout if timeout is None else timeout
+        limit, words = stretched(self.timeout if timeout is None else timeout)
         deadline = time.monotonic() + limit
         with self._cond:
             start = self._seq if after is None else after
@@ -271,7 +273,7 @@ class AMIClient:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise HarnessTimeout(f"AMI {self.address}: no {name} event within "
-                                         f"{limit:.1f} s")
+                                         f"{words}")
                 self._cond.wait(remaining)
 
     # --- internals -----------------------------------------------------------------------
@@ -287,7 +289,7 @@ class AMIClient:
                 raise ValueError(f"{what}: field {key} contains a line break")
             lines.append(f"{key}: {text}")
         payload = ("\r\n".join(lines) + "\r\n\r\n").encode()
-        limit = self.timeout if timeout is None else timeout
+        limit, words = stretched(self.timeout if timeout is None else timeout)
         deadline = time.monotonic() + limit
         with self._cond:
             if self._closed is not None:
@@ -303,7 +305,7 @@ class AMIClient:
         with self._cond:
             try:
                 response = self._await(lambda: self._responses.pop(action_id, None),
-                                       deadline, what, limit, "response")
+                                       deadline, what, words, "response")
                 if response.get("Response", "").lower() == "error":
                     raise AMIError(f"AMI refused {name}"
                                    + (f" {describe}" if describe else "")
@@ -313,13 +315,13 @@ class AMIClient:
                     done = self._lists[action_id]
                     self._await(lambda: done if done and done[-1].get(
                         "EventList", "").lower() == "complete" else None,
-                        deadline, what, limit, "the end of its event list")
+                        deadline, what, words, "the end of its event list")
                     events = done[:-1]
                 return response, events
             finally:
                 self._lists.pop(action_id, None)
 
-    def _await(self, ready: Callable[[], _T | None], deadline: float, what: str, limit: float,
+    def _await(self, ready: Callable[[], _T | None], deadline: float, what: str, limit: str,
                thing: str) -> _T:
         """Wait on the condition (held) until ``ready()`` gives a value."""
         while True:
@@ -331,7 +333,7 @@ class AMIClient:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise HarnessTimeout(f"{what}: no {thing} from AMI {self.address} within "
-                                     f"{limit:.1f} s")
+                                     f"{limit}")
             self._cond.wait(remaining)
 
     def _forget(self, action_id: str) -> None:

@@ -4,7 +4,8 @@ Every check compares what a call did with an :class:`Expected` computed by the r
 checkpoint (see :mod:`sip_harness.verify.runner`) and returns a flat :class:`CheckResult`. A check
 that does not apply (a voicemail box the call cannot reach at this instant) says so with
 ``passed=None``. Calls are placed and received by a :class:`~sip_harness.agents.fleet.Fleet`; every
-wait is for an event (a call state, an AMI event) bounded by a timeout.
+wait is for an event (a call state, an AMI event) bounded by a timeout, stretched by the
+machine's load (:func:`sip_harness.patience.patience`).
 
 - ``inbound``: a call from an external carrier to the number arrives at the carrier (or the
   customer's phone at the carrier) the routing core expects, and the callee sees the caller's
@@ -36,15 +37,17 @@ from sip_harness.agents.fleet import CALLER, Fleet
 from sip_harness.ami import AMIClient
 from sip_harness.config import mailbox_pin
 from sip_harness.config.dialplan import RING_SECONDS, VOICEMAIL_CONTEXT, VOICEMAIL_MAIN
+from sip_harness.patience import patience
 from sip_harness.topology import ASTERISK_HOST, SIP_PORT
 from sip_harness.verify.expectations import Expected, Where
 from sip_harness.verify.judge import inbound_verdict, outbound_verdict, sip_evidence
 
 __all__ = ["CheckResult", "CHECKS", "inbound", "outbound_callerid", "voicemail",
-           "unallocated", "derived_checks"]
+           "unallocated", "derived_checks", "place", "pause", "call_tag", "find_arrival",
+           "tagged", "sip_evidence"]
 
 #: The checks of a number, in the order of the table's columns.
-CHECKS = ("inbound", "outbound_callerid", "voicemail", "not_ported", "rollback")
+CHECKS = ("inbound", "audio", "outbound_callerid", "voicemail", "not_ported", "rollback")
 ANSWER_TIMEOUT = 10.0
 MESSAGE_SECONDS = 3.0   # the WAV a caller leaves (Fleet writes it)
 LOGIN_SECONDS = 1.0     # after the PIN, before choosing: VoiceMailMain checks it
@@ -82,23 +85,32 @@ def _uri(number: str) -> str:
 _sip = sip_evidence
 
 
-def _place(fleet: Fleet, agent: Any, ua: str, number: str, caller: str | None,
-           until: str = "final", timeout: float = ANSWER_TIMEOUT, tag: str | None = None
-           ) -> tuple[int, dict[str, Any]]:
+def place(fleet: Fleet, agent: Any, ua: str, number: str, caller: str | None,
+          until: str = "final", timeout: float = ANSWER_TIMEOUT, tag: str | None = None,
+          during: Callable[[int, dict[str, Any]], None] | None = None
+          ) -> tuple[int, dict[str, Any]]:
+    """Place a call from ``ua`` to ``number`` and wait until it is ``until``; then run
+    ``during(call id, state)`` if given (the call is still up) and hang up. Returns the call's
+    id and its state."""
     fleet.pace()
     with fleet.in_flight_call():
         cid = agent.call(ua, _uri(number), caller=caller, tag=tag)
         try:
-            state = agent.wait_call(cid, until, timeout)
+            state = agent.wait_call(cid, until, patience(timeout))
+            if during is not None:
+                during(cid, state)
         finally:
             _end(agent, cid)
     return cid, state
 
 
+_place = place
+
+
 def _end(agent: Any, cid: int) -> None:
     """Hang up and wait until the call has ended (its slot in the agent is free again)."""
     agent.hangup(cid)
-    agent.wait_call(cid, "disconnected", ANSWER_TIMEOUT)
+    agent.wait_call(cid, "disconnected", patience(ANSWER_TIMEOUT))
 
 
 def inbound(fleet: Fleet, exp: Expected, caller: str) -> tuple[CheckResult, Where | None]:
@@ -110,17 +122,29 @@ def inbound(fleet: Fleet, exp: Expected, caller: str) -> tuple[CheckResult, Wher
     Returns the result and where the call arrived (None if nowhere).
     """
     agent = fleet.phone(exp.number)
-    tag = f"in-{next(_TAGS)}-{exp.number.lstrip('+')}"
+    tag = call_tag("in", exp.number)
     _, state = _place(fleet, agent, CALLER, exp.number, caller, tag=tag)
-    arrival = _tagged(agent.arrivals(ua=exp.number), tag) or _tagged(
-        fleet.trunk_arrivals(user=exp.number), tag) or _tagged(fleet.trunk_arrivals(), tag)
+    arrival = find_arrival(fleet, agent, exp.number, tag)
     verdict, arrived = inbound_verdict(exp, caller, arrival,
                                        f"{state['status']} {state['reason']}")
     return CheckResult(exp.checkpoint, exp.number, "inbound", *verdict,
                        _sip(arrival, state["status"])), arrived
 
 
-def _tagged(arrivals: list[dict[str, Any]], tag: str) -> dict[str, Any] | None:
+def call_tag(kind: str, number: str) -> str:
+    """A tag no other call of this process carries (``X-Cutover-Call``)."""
+    return f"{kind}-{next(_TAGS)}-{number.lstrip('+')}"
+
+
+def find_arrival(fleet: Fleet, agent: Any, number: str, tag: str) -> dict[str, Any] | None:
+    """The arrival of the call tagged ``tag`` to ``number``: at its phone, at a trunk for the
+    number, or at any trunk (a Request-URI rewritten on the way); None if it arrived nowhere."""
+    return tagged(agent.arrivals(ua=number), tag) or tagged(
+        fleet.trunk_arrivals(user=number), tag) or tagged(fleet.trunk_arrivals(), tag)
+
+
+def tagged(arrivals: list[dict[str, Any]], tag: str) -> dict[str, Any] | None:
+    """The first of ``arrivals`` carrying ``tag``, or None."""
     return next((a for a in arrivals if a.get("headers", {}).get(CALL_TAG_HEADER.lower()) == tag),
                 None)
 
@@ -171,10 +195,10 @@ def voicemail(fleet: Fleet, ami: AMIClient, exp: Expected, caller: str,
         with fleet.in_flight_call():
             cid = agent.call(CALLER, _uri(exp.number), caller=caller)
             try:
-                state = agent.wait_call(cid, "media", RING_SECONDS + ANSWER_TIMEOUT)
+                state = agent.wait_call(cid, "media", RING_SECONDS + patience(ANSWER_TIMEOUT))
                 agent.send_dtmf(cid, "#")  # skip the greeting, straight to the beep
                 agent.play(cid, fleet.wav)
-                _pause(agent, cid, MESSAGE_SECONDS + 0.5)
+                pause(agent, cid, MESSAGE_SECONDS + 0.5)
             finally:
                 _end(agent, cid)
     finally:
@@ -239,23 +263,23 @@ def _retrieve(fleet: Fleet, agent: Any, number: str, box: str, enough: float) ->
         with fleet.in_flight_call():
             cid = agent.call(number, _uri(VOICEMAIL_MAIN))
             try:
-                agent.wait_call(cid, "media", ANSWER_TIMEOUT)
+                agent.wait_call(cid, "media", patience(ANSWER_TIMEOUT))
                 agent.record(cid, str(path))
                 # the PIN once "password" is heard: VoiceMailMain runs and media flows both ways
                 # (digits sent into a call Asterisk is still setting up can arrive doubled)
-                deadline = time.monotonic() + ANSWER_TIMEOUT
+                deadline = time.monotonic() + patience(ANSWER_TIMEOUT)
                 while heard.sound < PROMPT_SECONDS and time.monotonic() < deadline:
-                    _pause(agent, cid, 0.05)
+                    pause(agent, cid, 0.05)
                     heard.poll()
                 agent.send_dtmf(cid, mailbox_pin(box) + "#")
-                _pause(agent, cid, LOGIN_SECONDS)
+                pause(agent, cid, LOGIN_SECONDS)
                 # 1: play the first new message; 1 again, during "first message, received
                 # <date and time>", skips that envelope straight to the message.
                 agent.send_dtmf(cid, "11")
-                deadline = time.monotonic() + LISTEN_TIMEOUT
+                deadline = time.monotonic() + patience(LISTEN_TIMEOUT)
                 while (heard.stopped() is None or heard.heard < enough) and \
                         time.monotonic() < deadline:
-                    _pause(agent, cid, 0.1)
+                    pause(agent, cid, 0.1)
                     heard.poll()
             finally:
                 _end(agent, cid)
@@ -265,7 +289,7 @@ def _retrieve(fleet: Fleet, agent: Any, number: str, box: str, enough: float) ->
     return heard
 
 
-def _pause(agent: Any, cid: int, seconds: float) -> None:
+def pause(agent: Any, cid: int, seconds: float) -> None:
     """Keep the call up for ``seconds`` (audio is time), ending early if the far end hangs up;
     a far end that hangs up is an error."""
     try:

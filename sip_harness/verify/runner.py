@@ -38,6 +38,7 @@ from sip_harness.config.view import hosted_pbxs
 from sip_harness.topology import carrier_addresses
 from sip_harness.verify import checks
 from sip_harness.verify.bulk import BulkEngine
+from sip_harness.verify.call_quality import inbound_with_audio
 from sip_harness.verify.checks import CheckResult
 from sip_harness.verify.expectations import Expected, Plan, expectations, plan
 
@@ -150,15 +151,21 @@ def _checkpoint(fleet: Fleet, ami: AMIClient, the_plan: Plan, expected: list[Exp
                                f"{first})", {"error": str(again), "first_attempt": str(first)},
                                retried=True), again
         for result in value if isinstance(value, tuple) else (value,):
-            if isinstance(result, CheckResult):
+            if isinstance(result, CheckResult):  # every result of the call placed again
                 result.retried = True
                 result.evidence["first_attempt"] = str(first)
         return value, None
 
     def one(exp: Expected) -> list[CheckResult]:
-        got, failed = twice(lambda: checks.inbound(fleet, exp, external()), exp.number,
+        got, failed = twice(lambda: inbound_with_audio(fleet, exp, external()), exp.number,
                             "inbound", str(exp.where))
-        inbound, arrived = (got, None) if isinstance(got, CheckResult) else got
+        if isinstance(got, CheckResult):  # the inbound call failed twice: no audio either
+            inbound, arrived = got, None
+            audio = CheckResult(name, exp.number, "audio", "each side hears the other",
+                                "no result", False, f"{exp.number} at {name}: the inbound "
+                                f"call failed twice ({failed})", retried=True)
+        else:
+            inbound, arrived, audio = got
         sent, _ = twice(lambda: checks.outbound_callerid(fleet, exp, external(),
                                                          the_plan.origin),
                         exp.number, "outbound_callerid", exp.presented)
@@ -171,7 +178,7 @@ def _checkpoint(fleet: Fleet, ami: AMIClient, the_plan: Plan, expected: list[Exp
             for r in derived:
                 r.passed, r.observed, r.retried = False, "no result", True
                 r.reason = f"{exp.number} at {name}: the inbound call failed twice ({failed})"
-        return [inbound, outbound, mail, *derived]  # type: ignore[list-item]
+        return [inbound, audio, outbound, mail, *derived]  # type: ignore[list-item]
 
     phones = [e for e in expected if e.pbx is None]
     ddi = [e for e in expected if e.pbx is not None]

@@ -9,6 +9,7 @@ checkpoints used, so the voicemail check is n/a and needs no AMI voicemail actio
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ import pytest
 from sim.errors import HarnessError, HarnessTimeout
 from sim.model import Replay
 from sim.scenario import Scenario, load_scenario, scenario_from_text
+from sip_harness.agents.audio import CALLEE_TONE, CALLER_TONE, write_tone_wav
 from sip_harness.agents.fleet import CALLER
 from sip_harness.agents.invite import Arrival, user_part
 from sip_harness.ami import AMIClient
@@ -66,26 +68,60 @@ def points(scenario: Scenario, *names: str) -> list[tuple[str, datetime]]:
 # --- the fake network --------------------------------------------------------------------------
 
 class FakePhone:
-    """One phone worker's agent: the customer's phone and the external callers' UA."""
+    """One phone worker's agent: the customer's phone and the external callers' UA.
+
+    An inbound call answered at the phone has a second leg (the phone's, id ``-cid``); what one
+    leg plays the other records (the WAV copied into its recording), unless the network's
+    ``silent`` holds that direction (``(number, "caller")``: the phone's audio is lost).
+    """
 
     def __init__(self, net: FakeAsterisk) -> None:
         self.net = net
         self.seen: list[dict[str, Any]] = []
         self.finals: dict[int, dict[str, Any]] = {}
+        self.up: set[int] = set()
+        self.played: dict[int, str] = {}
+        self.recording: dict[int, str] = {}
+        self.peer: dict[int, tuple[int, str, str]] = {}  # leg -> other leg, from, to
 
     def call(self, ua: str, uri: str, caller: str | None = None, tag: str | None = None) -> int:
-        return self.net.place(ua, user_part(uri), caller, self, tag)
+        cid = self.net.place(ua, user_part(uri), caller, self, tag)
+        self.up.add(cid)
+        return cid
 
     def wait_call(self, cid: int, until: str, timeout: float) -> dict[str, Any]:
         if until == "disconnected":
+            if cid in self.up:  # still up: the wait runs out (a pause)
+                raise HarnessTimeout(f"no call {cid} to be disconnected within {timeout} s")
             return {"status": 200, "reason": "OK", "state": "disconnected"}
+        if until == "media":
+            return {"status": 200, "reason": "OK", "media": True}
         final = self.finals[cid]
         if isinstance(final, Exception):
             raise final
         return final
 
     def hangup(self, cid: int) -> None:
-        pass
+        self.up.discard(cid)
+        self.up.discard(-cid)
+
+    def play(self, cid: int, wav: str) -> None:
+        self.played[cid] = wav
+        self._carry()
+
+    def record(self, cid: int, wav: str) -> None:
+        self.recording[cid] = wav
+        self._carry()
+
+    def _carry(self) -> None:
+        for leg, path in self.recording.items():
+            other, source, target = self.peer[leg]
+            if other in self.played and (source, target) not in self.net.silent:
+                Path(path).write_bytes(Path(self.played[other]).read_bytes())
+
+    def stream_stats(self, cid: int) -> dict[str, Any]:
+        return {"tx_packets": 50, "rx_packets": 50, "rx_lost": 0, "rx_jitter_ms": 0.1,
+                "rx_jitter_max_ms": 0.3}
 
     def arrivals(self, **match: str) -> list[dict[str, Any]]:
         with self.net.lock:
@@ -111,10 +147,17 @@ class FakeAsterisk:
         self.log: list[tuple[str, ...]] = []
         self.applied: list[tuple[str, datetime]] = []
         self.on_call: Callable[[str, str], None] | None = None
+        self.silent: set[tuple[str, str]] = set()  # (from, to) directions with no audio
         self.interrupted = threading.Event()
         self.reasons: list[str] = []
         self.resumes = self.calls = self.in_flight = self.max_in_flight = self.paced = 0
         self.processes = 2
+        self._dir = tempfile.TemporaryDirectory(prefix="fake-fleet-")  # the Fleet's own dir
+        self.dir = Path(self._dir.name)
+        self.caller_tone = str(write_tone_wav(self.dir / "caller.wav", seconds=1.0,
+                                              tones=CALLER_TONE))
+        self.callee_tone = str(write_tone_wav(self.dir / "callee.wav", seconds=1.0,
+                                              tones=CALLEE_TONE))
         self.closed = False
         self._cids = 0
 
@@ -141,9 +184,12 @@ class FakeAsterisk:
                 if exp is None:
                     agent.finals[cid] = {"status": 404, "reason": "Not Found"}
                 elif exp.phone:
-                    self.phones[dialled].seen.append(_arrival(dialled, dialled, caller or "",
-                                                              tag=tag))
-                    agent.finals[cid] = {"status": 200, "reason": "OK"}
+                    answered = _arrival(dialled, dialled, caller or "", tag=tag)
+                    answered.update(call=-cid, answered=200)
+                    self.phones[dialled].seen.append(answered)
+                    agent.finals[cid] = {"status": 200, "reason": "OK", "confirmed": True}
+                    agent.peer[cid] = (-cid, dialled, "caller")   # the caller hears the phone
+                    agent.peer[-cid] = (cid, "caller", dialled)   # the phone hears the caller
                 else:  # a carrier's trunk records the call and rejects it
                     self.trunk.append(_arrival(exp.carrier, dialled, caller or "", tag=tag))
                     agent.finals[cid] = {"status": 486, "reason": "Busy Here"}
@@ -229,10 +275,11 @@ def test_every_check_passes_checkpoint_by_checkpoint_with_unallocated_last(
     net = FakeAsterisk(Replay(weekend))
     results = run_suite(Replay(weekend), points(weekend, "before", "after_cutover"),
                         apply=net.apply, ami=ami, fleet=net)
-    before = [("before", n, c, None if c == "voicemail" else True) for n in ACME
-              for c in ("inbound", "outbound_callerid", "voicemail", "not_ported")]
+    # before: the calls reach BT's trunk (486), no audio; after: the phones answer
+    before = [("before", n, c, None if c in ("voicemail", "audio") else True) for n in ACME
+              for c in ("inbound", "audio", "outbound_callerid", "voicemail", "not_ported")]
     after = [("after_cutover", n, c, None if c == "voicemail" else True) for n in ACME
-             for c in ("inbound", "outbound_callerid", "voicemail")]
+             for c in ("inbound", "audio", "outbound_callerid", "voicemail")]
     assert rows(results) == (before + [("before", UNALLOCATED, "unallocated", True)]
                              + after + [("after_cutover", UNALLOCATED, "unallocated", True)])
     inbound = [r for r in results if r.check == "inbound"]
@@ -284,17 +331,18 @@ def test_a_rolled_back_port_is_checked_against_its_pre_port_state(
                         ami=ami, fleet=net)
     number = "+448081570123"
     assert rows(results) == [
-        ("before", number, "inbound", True), ("before", number, "outbound_callerid", True),
+        ("before", number, "inbound", True), ("before", number, "audio", None),
+        ("before", number, "outbound_callerid", True),
         ("before", number, "voicemail", None), ("before", number, "not_ported", True),
         ("before", UNALLOCATED, "unallocated", True),
-        ("after_rollback", number, "inbound", True),
+        ("after_rollback", number, "inbound", True), ("after_rollback", number, "audio", None),
         ("after_rollback", number, "outbound_callerid", True),
         ("after_rollback", number, "voicemail", None),
         ("after_rollback", number, "not_ported", True),
         ("after_rollback", number, "rollback", True),
         ("after_rollback", UNALLOCATED, "unallocated", True)]
     # the box is on the gaining carrier's service, which calls do not reach yet
-    assert results[2].reason.startswith("not applicable: the mailbox is on callagenix's")
+    assert results[3].reason.startswith("not applicable: the mailbox is on callagenix's")
 
 
 # --- a network that is wrong: the suite must say so --------------------------------------------
@@ -307,7 +355,7 @@ def test_an_asterisk_left_at_the_old_state_fails_the_new_checkpoint(
                         apply=net.apply, ami=ami, fleet=net, progress=messages.append)
     failed = [(r.checkpoint, r.number, r.check) for r in results if r.passed is False]
     assert failed == [("after_cutover", n, "inbound") for n in ACME]
-    first = results[-1 - 3 * 3]
+    first = results[-1 - 3 * 4]
     assert (first.number, first.check) == (ACME[0], "inbound")
     assert first.reason.startswith(f"{ACME[0]} at after_cutover: expected callagenix "
                                    "(customer's phone) (ported from bt to callagenix at ")
@@ -444,7 +492,7 @@ def test_a_harness_error_while_ami_answers_fails_that_numbers_checks_and_the_sui
     # each call check of the third number needs its phone: each fails, at both checkpoints
     # (voicemail is n/a without a box, phone or not)
     assert failed == {(c, ACME[2], check) for c in ("before", "after_cutover")
-                      for check in ("inbound", "outbound_callerid")} | {
+                      for check in ("inbound", "audio", "outbound_callerid")} | {
         ("before", ACME[2], "not_ported")}
     inbound = next(r for r in results if (r.number, r.check) == (ACME[2], "inbound"))
     assert inbound.reason == (f"{ACME[2]} at before: no phone for {ACME[2]} in this fleet "
@@ -475,7 +523,7 @@ def test_a_call_without_a_final_answer_is_placed_again_and_marked_retried(
                         fleet=net, on_result=streamed.append)
     assert all(r.passed is not False for r in results)
     retried = [(r.number, r.check) for r in results if r.retried]
-    assert retried == [(ACME[1], "inbound")]
+    assert retried == [(ACME[1], "inbound"), (ACME[1], "audio")]  # both from the one call
     inbound = next(r for r in results if (r.number, r.check) == (ACME[1], "inbound"))
     assert inbound.evidence["first_attempt"] == "no call 7 to be final within 10.0 s"
     # every result was handed over as it completed, the unallocated check last
@@ -501,7 +549,7 @@ def test_ctrl_c_interrupts_the_fleet_cancels_the_rest_and_keeps_what_was_handed_
         run_suite(Replay(weekend), points(weekend, "before", "after_cutover"),
                   apply=net.apply, ami=ami, fleet=net, concurrency=1, on_result=hand_over)
     assert [rows_key(r) for r in streamed] == [("before", ACME[0], c) for c in (
-        "inbound", "outbound_callerid", "voicemail", "not_ported")]
+        "inbound", "audio", "outbound_callerid", "voicemail", "not_ported")]
     assert net.reasons == ["the verification was interrupted"]
     assert [name for name, _ in net.applied] == ["before"]
 
@@ -540,3 +588,36 @@ def test_the_plan_used_is_the_replays(weekend: Scenario) -> None:
     # the UNALLOCATED and ORIGIN constants above are what plan() picks for this scenario
     p = plan(Replay(weekend))
     assert (p.origin, p.external_prefix, p.unallocated) == (ORIGIN, "+447700900", UNALLOCATED)
+
+
+# --- two-way audio -----------------------------------------------------------------------------
+
+def test_an_answered_call_has_two_way_audio_with_its_rtp_figures(
+        weekend: Scenario, ami: Callable[[], AMIClient]) -> None:
+    net = FakeAsterisk(Replay(weekend))
+    results = run_suite(Replay(weekend), points(weekend, "after_cutover"), apply=net.apply,
+                        ami=ami, fleet=net)
+    audio = [r for r in results if r.check == "audio"]
+    assert [(r.number, r.passed, r.observed) for r in audio] == [(n, True, "two-way")
+                                                                 for n in ACME]
+    assert audio[0].reason.startswith("two-way audio: each side heard the other")
+    assert set(audio[0].evidence["rtp"]) == {"caller", "phone"}
+    assert audio[0].evidence["rtp"]["caller"]["rx_packets"] == 50
+    assert audio[0].evidence["caller_heard_s"] >= 0.5 and audio[0].evidence["phone_heard_s"] >= 0.5
+
+
+@pytest.mark.parametrize(("direction", "words"), [
+    ((ACME[1], "caller"), f"no audio from {ACME[1]}'s phone to the caller +447700900"),
+    (("caller", ACME[1]), "no audio from the caller +447700900"),
+])
+def test_one_way_audio_fails_exactly_that_numbers_audio_check(
+        weekend: Scenario, ami: Callable[[], AMIClient], direction: tuple[str, str],
+        words: str) -> None:
+    net = FakeAsterisk(Replay(weekend))
+    net.silent.add(direction)  # that number's media path is broken one way
+    results = run_suite(Replay(weekend), points(weekend, "after_cutover"), apply=net.apply,
+                        ami=ami, fleet=net)
+    failed = [r for r in results if r.passed is False]
+    assert [(r.number, r.check, r.observed) for r in failed] == [(ACME[1], "audio", "one-way")]
+    assert failed[0].reason.startswith(f"{ACME[1]} at after_cutover: ")
+    assert words in failed[0].reason
