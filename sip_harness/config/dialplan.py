@@ -86,7 +86,8 @@ def render_extensions(view: RoutingView, header: str, trunks: Mapping[str, Trunk
         out += _from_phone(number, view.hosted[number], phones[number],
                            view.voicemail.get(number), names.get(number, ""))
     for pbx in pbxs.values():
-        out += _from_pbx(pbx)
+        out += _from_pbx(pbx, [n for n, site in view.pbx.items()
+                               if site == (pbx.customer, pbx.carrier)])
     out += _route(view.scheme)
     out += _holder(view.ranges)
     out += _HEADERS_CONTEXT
@@ -120,22 +121,30 @@ def _from_carrier(carrier: str) -> list[str]:
     ]
 
 
-def _from_pbx(pbx: PbxAddress) -> list[str]:
+def _from_pbx(pbx: PbxAddress, ddis: list[str]) -> list[str]:
     return [
         f"; Calls from customer {pbx.customer}'s PBX on {pbx.carrier}'s hosted service "
         f"({pbx.host}).",
         "; The PBX presents one of its DDI numbers in From; the call presents what AstDB gives",
-        "; for it (as a phone's would). A number with no entry is refused (403).",
+        "; for it (as a phone's would). A number that is not one of this PBX's DDIs (its",
+        f"; [ddi-{pbx.name}] list) is refused (403), as a provider refuses a spoofed caller ID.",
         f"[from-{pbx.name}]",
         f"exten => {_ANY},1,Set(__CUTOVER_ORIGIN={pbx.carrier})",
         _TAG,
         " same => n,Set(CUTOVER_DDI=${CALLERID(num)})",
+        f" same => n,Gosub(ddi-{pbx.name},${{CUTOVER_DDI}},1)",
+        ' same => n,GotoIf($["${GOSUB_RETVAL}" != "yes"]?refused)',
         f" same => n,Set(CUTOVER_CALLERID=${{DB({CALLERID_FAMILY}/${{CUTOVER_DDI}})}})",
         ' same => n,GotoIf($["${CUTOVER_CALLERID}" = ""]?refused)',
         " same => n,Set(CALLERID(num)=${CUTOVER_CALLERID})",
         " same => n,Goto(cutover-route,${EXTEN},1)",
         " same => n(refused),NoOp(cutover: ${CUTOVER_DDI} is no DDI of this PBX)",
         " same => n,Hangup(21)  ; cause 21, call rejected: chan_pjsip answers 403",
+        "",
+        f"; The DDI numbers of {pbx.name}: Gosub here, 'yes' in GOSUB_RETVAL for one of them.",
+        f"[ddi-{pbx.name}]",
+        *(f"exten => {n},1,Return(yes)" for n in ddis),
+        f"exten => {_ANY},1,Return()  ; not one of them",
         "",
     ]
 

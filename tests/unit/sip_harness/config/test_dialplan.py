@@ -151,3 +151,22 @@ def test_phone_context_reads_caller_id_from_astdb_with_its_number_as_fallback() 
             ':${CUTOVER_CALLERID})})') in steps
     assert steps[0] == "1,Set(__CUTOVER_ORIGIN=ooma)"
     assert "1,VoiceMailMain(0141@cutover)" in steps
+
+
+def test_ddi_numbers_go_down_the_pbx_trunk_and_the_pbx_may_present_only_its_own() -> None:
+    s = scenario(UK)
+    plan = dialplan(render(view(UK, "after_cutover"), s)["extensions.conf"])
+    pbx = "pbx-acme-callagenix"
+    deliver: dict[str, str] = {}
+    for exten, step in plan["cutover-deliver-callagenix"]:
+        deliver.setdefault(exten, step)  # each extension's first priority
+    assert deliver["+441632960002"].startswith(
+        f"1,Dial(PJSIP/{pbx}/sip:${{EXTEN}}@127.1.0.1:5060,")
+    assert "+441632960001" in deliver  # the mailbox's number: a phone, rung by its extension
+    assert "PJSIP/441632960001," in deliver["+441632960001"]
+    steps = [step for _, step in plan[f"from-{pbx}"]]
+    assert any(f"Gosub(ddi-{pbx},${{CUTOVER_DDI}},1)" in step for step in steps)
+    assert steps[-1] == "n,Hangup(21)"  # refused: 403
+    own = [(exten, step) for exten, step in plan[f"ddi-{pbx}"]]
+    assert own == [("+441632960002", "1,Return(yes)"), ("+441632960003", "1,Return(yes)"),
+                   ("_[+0-9].", "1,Return()")]
