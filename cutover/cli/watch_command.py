@@ -82,15 +82,10 @@ def watch(scenario_path: str, every: float, start: datetime | None, until: datet
     if start is not None and until is not None and until <= start:
         raise BadInput(f"--until {until.isoformat()} is not after --from {start.isoformat()}")
     from sim.model import Replay
-    from sip_harness.agents import Fleet
-    from sip_harness.agents.recorder import TrunkRecorder
-    from sip_harness.config import hosted_phones
-    from sip_harness.config.view import hosted_pbxs
-    from sip_harness.topology import carrier_addresses
     from sip_harness.verify.expectations import plan as caller_plan
     from sip_harness.watch.clock import CLOCK_FAMILY, CLOCK_KEY, WatchClock
     from sip_harness.watch.plan import watch_plan
-    from sip_harness.watch.probe import CallProber
+    from sip_harness.watch.probe import call_prober
     from sip_harness.watch.tracker import WatchBoard
     from sip_harness.watch.watcher import WatchSettings
     from sip_harness.watch.watcher import watch as run_watch
@@ -102,24 +97,14 @@ def watch(scenario_path: str, every: float, start: datetime | None, until: datet
     settings = WatchSettings(every=every, rate=rate, max_in_flight=max_in_flight,
                              outbound=not no_outbound)
     open_ami = ami_session(ami_address, ami_user, ami_secret)
-    carriers = carrier_addresses(scenario.carrier_ids)
     out_dir = report_dir or Path("out") / scenario.name / "watch"
     sink: IO[str] | None = None
     if json_path is not None:
         sink = (sys.stdout if str(json_path) == "-"
                 else open(json_path, "w", encoding="utf-8"))
     screen = _Screen(scenario.name, board, json_to_stdout=sink is sys.stdout)
-    pbxs, pbx_of = hosted_pbxs(scenario)
-    origin_host = carriers[callers.origin].host
     try:
-        with open_ami() as ami, TrunkRecorder({
-                **{c: (a.host, a.port) for c, a in carriers.items()},
-                **{p.name: (p.host, p.port) for p in pbxs.values()}}) as recorder, Fleet(
-                carriers, hosted_phones(scenario), origin_host, trunks=recorder) as fleet:
-            prober = CallProber(fleet, recorder, plans, pbx=pbx_of,
-                                pbx_hosts={p.name: p.host for p in pbxs.values()},
-                                origin=callers.origin, origin_host=origin_host,
-                                external_prefix=callers.external_prefix)
+        with open_ami() as ami, call_prober(scenario, plans, callers) as prober:
             clock = WatchClock(scenario.name, clock_mode)
             lock = threading.Lock()
 

@@ -25,20 +25,24 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sim.errors import HarnessTimeout, SIPCallError
+from sim.scenario import Scenario
 from sip_harness.agents.fleet import CALLER, Fleet
 from sip_harness.agents.recorder import TrunkRecorder
 from sip_harness.agents.sipp_caller import CallRow, SippCalls, place_calls
-from sip_harness.topology import ASTERISK_HOST, SIP_PORT
-from sip_harness.verify.expectations import Expected, Where
+from sip_harness.config import hosted_phones
+from sip_harness.config.view import hosted_pbxs
+from sip_harness.topology import ASTERISK_HOST, SIP_PORT, carrier_addresses
+from sip_harness.verify.expectations import Expected, Plan, Where
 from sip_harness.verify.judge import arrived_where
 from sip_harness.watch.plan import NumberPlan
 
-__all__ = ["Prober", "CallProber", "Probed", "ANSWER_TIMEOUT"]
+__all__ = ["Prober", "CallProber", "Probed", "call_prober", "ANSWER_TIMEOUT"]
 
 #: Seconds a probe waits for a final answer (and then for the call to end).
 ANSWER_TIMEOUT = 10.0
@@ -212,3 +216,23 @@ class CallProber:
 
     def live_calls(self) -> int:
         return self.fleet.live_calls()
+
+
+@contextmanager
+def call_prober(scenario: Scenario, plans: Mapping[str, NumberPlan], callers: Plan
+                ) -> Iterator[CallProber]:
+    """The scenario's recorder (every trunk and PBX address), fleet (its phones) and a
+    :class:`CallProber` over them; everything is stopped on the way out.
+
+    Raises HarnessError when an address cannot be bound or an agent cannot start.
+    """
+    carriers = carrier_addresses(scenario.carrier_ids)
+    pbxs, pbx_of = hosted_pbxs(scenario)
+    origin_host = carriers[callers.origin].host
+    with TrunkRecorder({**{c: (a.host, a.port) for c, a in carriers.items()},
+                        **{p.name: (p.host, p.port) for p in pbxs.values()}}) as recorder, \
+            Fleet(carriers, hosted_phones(scenario), origin_host, trunks=recorder) as fleet:
+        yield CallProber(fleet, recorder, plans, pbx=pbx_of,
+                         pbx_hosts={p.name: p.host for p in pbxs.values()},
+                         origin=callers.origin, origin_host=origin_host,
+                         external_prefix=callers.external_prefix)

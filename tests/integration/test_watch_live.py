@@ -21,10 +21,13 @@ from typing import Any
 import pytest
 
 from cutover.cli.app import main
+from sim.model import Replay
+from sim.scenario import load_scenario
 from sip_harness.ami.astdb import read_families
 from sip_harness.asterisk import live as control
 from sip_harness.asterisk import runner as asterisk
 from sip_harness.watch.clock import CLOCK_FAMILY, CLOCK_KEY
+from sip_harness.watch.plan import watch_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 NGN = str(ROOT / "scenarios" / "uk_ngn_reseller_rollback.yaml")
@@ -104,12 +107,15 @@ def minutes_late(record: dict[str, Any]) -> float:
 
 def test_the_rollback_is_seen_as_flip_flip_back_and_final_flip_on_time(
         watch_state: Any, tmp_path: Path) -> None:
+    # the plan: the simulation's flip, rollback and final flip (their minutes are the
+    # model's draws: 00:12-00:15 and 00:37-00:40 at this scenario's seed)
+    planned = watch_plan(Replay(load_scenario(NGN)), "vodafone")["+448081570123"].changes
+    assert [c.kind for c in planned] == ["flip", "flip_back", "flip"]
     code, rows, out = watch_replay(NGN, tmp_path, "2026-12-04T23:50Z", "2026-12-12T00:40Z")
     assert code == 0, out
     changes = [r for r in rows if r["kind"] in ("flip", "flip_back", "move")]
     assert [(r["kind"], r["planned_at"]) for r in changes] == [
-        ("flip", "2026-12-05T00:12:00+00:00"), ("flip_back", "2026-12-05T00:37:00+00:00"),
-        ("flip", "2026-12-12T00:15:00+00:00")], out
+        (c.kind, c.at.isoformat()) for c in planned], out
     assert [(r["from"], r["to"]) for r in changes] == [
         ("cw", "callagenix (customer's phone)"), ("callagenix (customer's phone)", "cw"),
         ("cw", "callagenix (customer's phone)")]
