@@ -1,0 +1,98 @@
+"""Issue 11's item 3, live: a verify on a busy machine, and one interrupted with SIGINT.
+
+Against the session's Asterisk (``verify_state``), with real pjsua2 calls. Every wait here is
+bounded (a subprocess timeout, a deadline for the first result); nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+UK = ROOT / "scenarios" / "uk_gnp_weekend.yaml"
+RUN_LIMIT = 600  # seconds any one verify subprocess may take before the test gives up on it
+
+
+@pytest.fixture(autouse=True)
+def pjsua2() -> None:
+    """Skip without pjsua2 (a failure under CI=true: tests/conftest.py)."""
+    pytest.importorskip("pjsua2",
+                        reason="pjsua2-python is not installed (pip install pjsua2-python)")
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def verify_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "cutover", "verify", *args]
+
+
+@pytest.fixture
+def cpu_hogs() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Two CPU-bound processes keeping both cores busy while the test runs."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        yield hogs
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait(timeout=10)
+
+
+def test_a_verify_on_a_machine_kept_busy_by_two_cpu_hogs_gets_every_check_right(
+        verify_state: Any, tmp_path: Path, cpu_hogs: list[subprocess.Popen[bytes]]) -> None:
+    proc = subprocess.run(verify_command(str(UK), "--json", str(tmp_path / "r.jsonl")),
+                          capture_output=True, text=True, timeout=RUN_LIMIT, check=False,
+                          env={**os.environ, "COLUMNS": "160"})
+    assert all(hog.poll() is None for hog in cpu_hogs), "a hog stopped during the run"
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = records(tmp_path / "r.jsonl")
+    assert {r["checkpoint"] for r in rows} == {"before", "after_cutover"}
+    assert [r for r in rows if r["passed"] is False] == []
+    # the answered call had two-way audio, and the voicemail was left and played back
+    got = {(r["checkpoint"], r["number"], r["check"]): r for r in rows}
+    assert got[("after_cutover", "+441632960001", "audio")]["passed"] is True
+    assert got[("after_cutover", "+441632960001", "voicemail")]["passed"] is True
+
+
+def test_a_verify_interrupted_with_sigint_leaves_valid_partial_files_and_nothing_behind(
+        verify_state: Any, tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    jsonl, junit = tmp_path / "r.jsonl", tmp_path / "r.xml"
+    proc = subprocess.Popen(verify_command(str(UK), "--json", str(jsonl), "--junit", str(junit)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(tmp)})
+    try:
+        deadline = time.monotonic() + RUN_LIMIT  # the first result written, then Ctrl-C
+        while proc.poll() is None and time.monotonic() < deadline and not (
+                jsonl.exists() and jsonl.read_text().strip()):
+            time.sleep(0.1)
+        assert proc.poll() is None, "verify ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=RUN_LIMIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, out + err
+    assert err.strip().splitlines()[-1] == "cutover: interrupted"
+    rows = records(jsonl)  # every line a whole record
+    assert rows and all(r["checkpoint"] in ("before", "after_cutover") for r in rows)
+    cases = list(ET.parse(junit).getroot().iter("testcase"))  # a whole, closed document
+    assert len(cases) == len(rows)
+    assert {c.get("name") for c in cases} == {f"{r['number']} {r['check']}" for r in rows}
+    assert len(rows) < 21  # a full run has 21 records: it was interrupted mid-suite
+    assert list(tmp.iterdir()) == []  # no cutover-agents-* or cutover-verify-* left
