@@ -9,12 +9,15 @@ is still running when it is asked is the model's to tell (refused once it is ove
 
 from __future__ import annotations
 
-__all__ = ["former_order", "check_reactivation"]
+__all__ = ["former_order", "check_reactivation", "check_released"]
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.scenario.fields import FieldReader, key_path
+
+if TYPE_CHECKING:
+    from sim.regimes.base import Regime
 from sim.scenario.types import Customer, PortOrder
 
 
@@ -58,3 +61,20 @@ def check_reactivation(r: FieldReader, p: str, former: PortOrder, numbers: tuple
     if end is not None and submitted is not None and submitted <= end:
         r.err(key_path(p, "submitted"), f"the contract of order {former.id!r} ends at "
               f"{end.isoformat()}: a reactivation comes after it")
+
+
+def check_released(r: FieldReader, p: str, order: PortOrder, prev: PortOrder, number: str,
+                   regime: Regime | None) -> bool:
+    """Whether ``order`` (at ``p``), an ordinary port of ``number`` after ``prev``'s quarantine
+    is over, is an issue (recorded): the number is back with its range holder, no longer the
+    customer's to port; inside the quarantine it is the model's (rejected as quarantined)."""
+    end = prev.contract_end
+    if end is None or order.reactivates is not None or regime is None:
+        return False
+    over = regime.quarantine_ends(end)
+    if order.submitted < over:
+        return False
+    r.err(key_path(p, "numbers"), f"{number} went back to its range holder when the quarantine "
+          f"after order {prev.id!r}'s contract end was over ({over.isoformat()}): it is no "
+          "longer the customer's to port")
+    return True

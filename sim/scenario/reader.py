@@ -16,7 +16,7 @@ from sim.scenario.account import (
     read_account,
 )
 from sim.scenario.fields import REQUIRED, FieldReader, key_path
-from sim.scenario.reactivation import check_reactivation, former_order
+from sim.scenario.reactivation import check_reactivation, check_released, former_order
 from sim.scenario.types import (
     FAULT_KINDS,
     PROBABLE_PER,
@@ -386,6 +386,9 @@ class Reader(FieldReader):
                     index = orders.index(order)
                     self.err(f"port_orders[{index}].numbers",
                              f"{n} is also in port order {prev.id!r}: ports of one number overlap")
+                    break
+                if prev and check_released(self, f"port_orders[{orders.index(order)}]", order,
+                                           prev, n, self.regime):
                     break
                 last[n] = order
 

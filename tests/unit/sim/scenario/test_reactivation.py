@@ -69,3 +69,23 @@ def test_a_reactivation_by_someone_who_never_held_the_number_exits_2(
     assert err == [f"{bad}: port_orders[3].customer (line 74): 'rui' never held the numbers "
                    "of order 'ana-to-nos': only the former subscriber ('ana') may reactivate "
                    "them"]
+
+
+def test_an_ordinary_port_of_a_number_back_with_its_range_holder_exits_2() -> None:
+    # after the quarantine the number is no longer the customer's: not a port to tell (before,
+    # it was accepted and ported a number already back with the range holder)
+    def edit(orders: list[dict[str, Any]]) -> None:
+        orders[5].pop("reactivates")
+        orders[5].update(losing="meo")
+
+    messages = errors_of(change(edit))
+    assert messages == ["port_orders[5].numbers (line 83): +351961111222 went back to its range "
+                        "holder when the quarantine after order 'marta-to-nos''s contract end "
+                        "was over (2027-02-28T23:59:00+00:00): it is no longer the customer's "
+                        "to port"], messages
+
+
+def test_inside_the_quarantine_an_ordinary_port_is_the_models_to_refuse() -> None:
+    data = change(lambda o: (o[5].pop("reactivates"), o[5].update(
+        losing="meo", submitted="2027-02-01T10:00:00")))
+    assert load(data).port_orders[5].reactivates is None
