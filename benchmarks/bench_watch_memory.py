@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_watch_memory.py [--numbers N] [--every S] [--seco
 
 Generates a scenario (one port order of N numbers from bt to callagenix, a mailbox, hence a
 pjsua2 phone, on the first 10; the rest are DDI numbers on the customer's PBX, probed with
-SIPp), starts its own Asterisk at the port's instant plus one hour (state file in a temporary
+SIPp), starts its own Asterisk an hour into the port's cutover window (state file in a temporary
 directory) and publishes a replay clock at speed 1 there, so the watch compares against the
 plan inside the cutover window for the whole run. Then it watches, in this process, exactly as
 `cutover watch` does (same board, prober and loop), every ``--every`` seconds for
@@ -31,7 +31,7 @@ import shutil
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +42,13 @@ from sip_harness.asterisk import runner as asterisk
 from sip_harness.verify.expectations import plan as caller_plan
 from sip_harness.watch.clock import CLOCK_FAMILY, CLOCK_KEY, ReplayClock, WatchClock
 from sip_harness.watch.cost import cpu_seconds, rss_bytes, tree_cpu_seconds, tree_rss_bytes
-from sip_harness.watch.plan import watch_plan
+from sip_harness.watch.plan import watch_plan, windows
 from sip_harness.watch.probe import call_prober
 from sip_harness.watch.tracker import WatchBoard
 from sip_harness.watch.watcher import WatchSettings, watch
 
-PORT_AT = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
-WATCH_AT = PORT_AT + timedelta(hours=1)   # inside the 6-hour window, after the flip
+#: Where the watch is put: an hour into the port's (first) cutover window, after the flip.
+INTO_WINDOW = timedelta(hours=1)
 PHONES = 10
 WARMUP_ROUNDS = 3
 #: Growth allowed over an hour, extrapolated: 5 % of the memory after the warm-up.
@@ -65,7 +65,7 @@ description: {numbers} numbers ported from bt to callagenix, {PHONES} with a mai
 regime: uk
 seed: 1
 start: 2026-11-23T00:00:00Z
-horizon: 2026-12-07T00:00:00Z
+horizon: 2027-01-31T00:00:00Z
 routing: onward
 carriers:
   - {{id: bt, name: BT, desk: {{capacity: 4, answer_hours: 6}}}}
@@ -94,6 +94,14 @@ traffic: {{origins: [vodafone]}}
 """
 
 
+def watch_at(replay: Replay) -> datetime:
+    """An hour into the first cutover window (the regime's lead time decides the port date)."""
+    opened = [w.start for ws in windows(replay, replay.scenario.horizon).values() for w in ws]
+    if not opened:
+        raise SystemExit("the generated scenario's port never opens a window")
+    return min(opened) + INTO_WINDOW
+
+
 def slope_per_hour(samples: list[tuple[float, int]]) -> float | None:
     """Least-squares slope of (seconds, bytes), in bytes per hour; None under 3 samples."""
     if len(samples) < 3:
@@ -115,7 +123,7 @@ def phase(name: str, scenario: Any, replay: Replay, ami: Any, asterisk_pid: int 
     board = WatchBoard(plans)
     settings = WatchSettings(every=args.every, rate=args.rate,
                              max_in_flight=args.max_in_flight)
-    clock_entry = ReplayClock(scenario.name, WATCH_AT, time.time(), 1.0, "running")
+    clock_entry = ReplayClock(scenario.name, watch_at(replay), time.time(), 1.0, "running")
     ami.db_put(CLOCK_FAMILY, CLOCK_KEY, clock_entry.encode())
     samples: list[tuple[float, int]] = []
     asterisk_rss: list[int] = []
@@ -191,7 +199,7 @@ def main() -> None:
         scenario = load_scenario(str(path))
         replay = Replay(scenario)
         started = time.monotonic()
-        running, _ = control.bring_up(replay, WATCH_AT, state_file=state_file)
+        running, _ = control.bring_up(replay, watch_at(replay), state_file=state_file)
         up_s = time.monotonic() - started
         try:
             pid = running.asterisk_pid()

@@ -151,7 +151,9 @@ def watch_plan(replay: Replay, origin: str, *, until: datetime | None = None
 
 def windows(replay: Replay, end: datetime) -> dict[str, tuple[Window, ...]]:
     """Each port order's windows up to ``end``: an attempt's start plus the regime's window
-    length, or to the attempt's end (active or rolled back) if that is later."""
+    length, or to the attempt's end (active or rolled back) if that is later. Runs ``replay``
+    on to ``end``."""
+    replay.run_to(end)
     length = get_regime(replay.scenario.regime).window_length
     opened: dict[tuple[str, int], datetime] = {}
     closed: dict[tuple[str, int], datetime] = {}
