@@ -275,7 +275,8 @@ def _watchdog(ami: AMIClient, fleet: Fleet) -> Iterator[threading.Event]:
     try:
         yield lost
     finally:
+        # Not joined: the thread wakes within its half-second poll, or at once when the AMI
+        # session closes right after this, and returns without a word once ``done`` is set.
         done.set()
-        thread.join(timeout=2)
 
 
