@@ -323,7 +323,7 @@ class Reader(FieldReader):
                 self.err(key_path(p, "contract_end"), "contract end is not after submission")
             request = self._request(d.get("request"), key_path(p, "request"), cust)
             faults = self._faults(d.get("faults"), key_path(p, "faults"), submitted, horizon,
-                                  numbers)
+                                  numbers, cust.phones if cust else None)
             reattempt = self.get(d, "reattempt_days", p, self.non_negative_integer, 7)
             method = self.get(d, "method", p, self.text, "port")
             if method is not None and method not in METHODS:
@@ -416,7 +416,7 @@ class Reader(FieldReader):
         )
 
     def _faults(self, raw: Any, p: str, submitted: datetime | None, horizon: datetime | None,
-                numbers: tuple[str, ...]) -> tuple[Fault, ...]:
+                numbers: tuple[str, ...], phones: frozenset[str] | None) -> tuple[Fault, ...]:
         out = []
         for i, item in enumerate(self.seq(raw, p)):
             fp = f"{p}[{i}]"
@@ -440,13 +440,16 @@ class Reader(FieldReader):
                             REQUIRED if kind == "delay" else 0)
             attempt = self.get(d, "attempt", fp, self.positive_integer, 1)
             reason = self.get(d, "reason", fp, self.text, REQUIRED if kind == "deny" else "")
-            number = self.get(d, "number", fp, self.number, None)
+            audio = kind == "one_way_audio"  # needs a number with a phone, to mute
+            number = self.get(d, "number", fp, self.number, REQUIRED if audio else None)
             chance = self.get(d, "probability", fp, self.probability, None)
             if chance is not None and kind is not None and kind not in PROBABLE_PER:
                 self.err(key_path(fp, "probability"), f"a {kind} fault is always certain "
                          "(the harness's, not drawn in a run)")
             if number and number not in numbers:
                 self.err(key_path(fp, "number"), f"{number} is not in this port order")
+            elif audio and number and phones is not None and number not in phones:
+                self.err(key_path(fp, "number"), f"{number} has no phone (box or extension)")
             if kind and days is not None and attempt is not None and reason is not None:
                 out.append(Fault(kind=kind, attempt=attempt, minutes=minutes, days=days, at=at,
                                  reason=reason, number=number, probability=chance))

@@ -43,6 +43,8 @@ FAULT_KINDS = {
     "withdraw": "the customer withdraws the order at `at` (refused after the point of no return)",
     "cancel_old_service": "the customer cancels the old service at `at`; unported numbers are lost",
     "misconfigure": "the harness leaves one ported number on the old trunk (SIP checks fail)",
+    "one_way_audio": "the harness mutes the audio from one number's phone to its callers "
+                     "(its audio check fails)",
     "no_consent": "the port moves `number` (default: all) without the subscriber's consent; "
                   "remedied (ported back) at `at`, if given",
 }

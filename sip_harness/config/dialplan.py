@@ -20,7 +20,8 @@ and mailboxes are in the text and change with ``dialplan reload``.
 
 Asterisk 22 modules this needs (all in ``asterisk_conf/modules.conf``): pbx_config, app_dial,
 app_stack (Gosub/Return), app_voicemail, func_db, func_logic (IF), func_callerid,
-res_pjsip_header_funcs (PJSIP_HEADER). No ExecIf (app_exec) or DIALPLAN_EXISTS (func_dialplan).
+res_pjsip_header_funcs (PJSIP_HEADER), res_mutestream (MUTEAUDIO, for the
+``one_way_audio`` fault). No ExecIf (app_exec) or DIALPLAN_EXISTS (func_dialplan).
 """
 
 from __future__ import annotations
@@ -263,8 +264,13 @@ def _deliver(view: RoutingView, carrier: str, trunk: TrunkAddress,
                      f"{pbx.deliver_to},{TRUNK_SECONDS},{_PREDIAL})")
         lines.append(" same => n,Hangup()")
     for number in hosted:
-        lines.append(f"exten => {number},1,Dial(PJSIP/{phones[number].extension},"
-                     f"{RING_SECONDS},{_PREDIAL})")
+        dial = f"Dial(PJSIP/{phones[number].extension},{RING_SECONDS},{_PREDIAL})"
+        if number in view.muted:  # the one_way_audio fault: silence towards the caller
+            lines.append(f"exten => {number},1,Set(MUTEAUDIO(out)=on)  ; one_way_audio fault: "
+                         "the caller hears nothing from the phone")
+            lines.append(f" same => n,{dial}")
+        else:
+            lines.append(f"exten => {number},1,{dial}")
         box = view.voicemail.get(number)
         if box is not None:
             # u: the "unavailable" greeting; s: no instructions after it, the beep comes sooner

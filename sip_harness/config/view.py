@@ -64,6 +64,9 @@ class RoutingView:
     #: Numbers a ``misconfigure`` fault left on the wrong carrier -> that carrier (already
     #: reflected in ``ported``); deliberately wrong config, for the harness to catch.
     misconfigured: dict[str, str]
+    #: Phones a ``one_way_audio`` fault mutes towards their callers (their delivery sets
+    #: MUTEAUDIO(out)); deliberately wrong config, for the audio check to catch.
+    muted: frozenset[str] = frozenset()
 
 
 def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
@@ -86,6 +89,8 @@ def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
       takes effect once that number's port is active: its ``ported`` entry is forced back to
       the losing carrier (removed if the losing carrier is the range holder), so calls reach
       the old trunk. The caller ID stays right: only the inbound routing is wrong.
+    - A ``one_way_audio`` fault puts its number's phone in ``muted``: calls delivered to it
+      (once its port is active) carry no audio from the phone to the caller.
 
     ``at`` is only written into the config headers.
 
@@ -155,6 +160,8 @@ def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
         ranges={r.prefix: r.holder for r in scenario.ranges},
         ported=ported, hosted=hosted, callerid=callerid, voicemail=voicemail,
         misconfigured=misconfigured, phones=phones, pbx=pbx,
+        muted=frozenset(f.number for o in scenario.port_orders
+                        for f in o.faults_of("one_way_audio") if f.number in phones),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -96,3 +97,37 @@ def test_a_verify_interrupted_with_sigint_leaves_valid_partial_files_and_nothing
     assert {c.get("name") for c in cases} == {f"{r['number']} {r['check']}" for r in rows}
     assert len(rows) < 21  # a full run has 21 records: it was interrupted mid-suite
     assert list(tmp.iterdir()) == []  # no cutover-agents-* or cutover-verify-* left
+
+
+def test_a_one_way_audio_fault_fails_exactly_that_numbers_audio_check(
+        verify_state: Any, tmp_path: Path) -> None:
+    """Issue 11.4: the fault mutes one phone towards its callers (MUTEAUDIO(out) in the config)."""
+    text = UK.read_text()
+    for old, new in (("name: uk_gnp_weekend", "name: uk_gnp_one_way_audio"),
+                     ("    voicemail:\n", '    extensions: ["01632 960002"]\n    voicemail:\n'),
+                     ("    requested_date: 2026-11-28T00:00:00",
+                      '    faults: [{kind: one_way_audio, number: "01632 960002"}]\n'
+                      "    requested_date: 2026-11-28T00:00:00")):
+        assert old in text
+        text = text.replace(old, new, 1)
+    scenario = tmp_path / "one_way.yaml"
+    scenario.write_text(text)
+    proc = subprocess.run(verify_command(str(scenario), "--json", str(tmp_path / "r.jsonl")),
+                          capture_output=True, text=True, timeout=RUN_LIMIT, check=False,
+                          env={**os.environ, "COLUMNS": "160"})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    rows = records(tmp_path / "r.jsonl")
+    failed = [(r["checkpoint"], r["number"], r["check"]) for r in rows if r["passed"] is False]
+    assert failed == [("after_cutover", "+441632960002", "audio")]
+    [audio] = [r for r in rows if r["passed"] is False]
+    # one direction only: the phone heard the caller, the caller heard nothing from the phone
+    assert re.fullmatch(r"\+441632960002 at after_cutover: no audio from \+441632960002's "
+                        r"phone to the caller \+\d+", audio["reason"]), audio["reason"]
+    assert audio["observed"] == "one-way"
+    assert audio["evidence"]["phone_heard_s"] >= 0.5
+    # the same call reached the phone (routing right), and the other phone's audio is two-way
+    got = {(r["checkpoint"], r["number"], r["check"]): r for r in rows}
+    assert got[("after_cutover", "+441632960002", "inbound")]["passed"] is True
+    assert got[("after_cutover", "+441632960001", "audio")]["passed"] is True
+    fails = [line for line in proc.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(fails) == 1 and "no audio from +441632960002's phone" in fails[0], proc.stdout

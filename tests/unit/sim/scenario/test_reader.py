@@ -86,6 +86,16 @@ def test_valid_routing_numbers_are_kept_as_written(rn: str) -> None:
      "customers[0].extensions (line"),
     (lambda d: d["customers"][0].update(extensions=["not a number"]),
      "customers[0].extensions[0]"),
+    # a one_way_audio fault needs its number, one with a phone to mute, and is always certain
+    (lambda d: d["port_orders"][0].update(faults=[{"kind": "one_way_audio"}]),
+     "port_orders[0].faults[0].number"),
+    (lambda d: d["port_orders"][0].update(faults=[{"kind": "one_way_audio",
+                                                   "number": "01632 960002"}]),
+     "+441632960002 has no phone (box or extension)"),
+    (lambda d: d["port_orders"][0].update(faults=[{"kind": "one_way_audio",
+                                                   "number": "01632 960001",
+                                                   "probability": 0.5}]),
+     "a one_way_audio fault is always certain"),
 ])
 def test_bad_scenarios_name_the_path(change, expected: str) -> None:
     messages = errors_of(mutate(change))
@@ -212,3 +222,13 @@ def test_bad_pt_order_keys_name_the_path(key: str, value: Any, expected: str) ->
     data = {**PT_ORDER, "port_orders": [{**PT_ORDER["port_orders"][0], key: value}]}
     messages = errors_of(data)
     assert any(expected in m for m in messages), messages
+
+
+def test_a_one_way_audio_fault_on_a_number_with_a_phone_is_read() -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["customers"][0]["extensions"] = ["01632 960002"]
+        d["port_orders"][0]["faults"] = [{"kind": "one_way_audio", "number": "01632 960002"}]
+
+    s = load(mutate(change))
+    [fault] = s.port_orders[0].faults_of("one_way_audio")
+    assert fault.number == "+441632960002" in s.customers[0].phones

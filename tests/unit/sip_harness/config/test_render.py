@@ -18,7 +18,19 @@ from sim.model import simulate
 from sip_harness.config import CONFIG_FILES, hosted_phones, mailbox_pin, render, routing_view
 from sip_harness.topology import carrier_addresses
 
-from .configs import BEFORE, GOLDEN, NAMES, UK, dialplan, scenario, sections, view
+from .configs import (
+    AFTER,
+    BEFORE,
+    GOLDEN,
+    NAMES,
+    UK,
+    dialplan,
+    scenario,
+    sections,
+    uk_with,
+    view,
+    view_of,
+)
 
 
 @pytest.mark.parametrize("checkpoint", ["before", "after_cutover"])
@@ -100,3 +112,18 @@ def test_header_names_scenario_and_instant() -> None:
 def test_render_with_another_scenario_is_refused() -> None:
     with pytest.raises(HarnessError, match="rendered with scenario"):
         render(view(UK, "before"), scenario("pt_mobile_pvc"))
+
+
+def test_a_one_way_audio_fault_mutes_that_phones_delivery_only() -> None:
+    s = uk_with("    voicemail:\n", '    extensions: ["01632 960002"]\n    voicemail:\n',
+                '    faults: [{kind: one_way_audio, number: "01632 960002"}]\n')
+    conf = render(view_of(s, AFTER), s)["extensions.conf"]
+    muted = [(context, line) for context, lines in dialplan(conf).items()
+             for line in lines if "MUTEAUDIO" in line[1]]
+    assert muted == [("cutover-deliver-callagenix", ("+441632960002", "1,Set(MUTEAUDIO(out)=on)"))]
+    # the muted phone is still dialled next; the other phone's delivery is as it was
+    deliver = dialplan(conf)["cutover-deliver-callagenix"]
+    after = deliver[deliver.index(("+441632960002", "1,Set(MUTEAUDIO(out)=on)")) + 1]
+    assert after[1].startswith("n,Dial(PJSIP/441632960002,")
+    unfaulted = render(view_of(uk_with(), AFTER), uk_with())["extensions.conf"]
+    assert "MUTEAUDIO" not in unfaulted
