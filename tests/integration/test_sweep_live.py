@@ -26,6 +26,8 @@ from cutover.cli.app import main
 from sim.sweep import SweepSource, Task, columns, grid, parse_override, play, read_runs, row_of
 from sim.sweep.outputs import cell
 
+from .signals import ctrl_c_as_a_terminal_sends_it
+
 ROOT = Path(__file__).resolve().parents[2]
 ROLLBACK = str(ROOT / "scenarios/uk_ngn_reseller_rollback.yaml")
 PROBABILITY = "port_orders.brightline-ngn.faults.0.probability"
@@ -225,7 +227,8 @@ def test_an_interrupted_sweep_leaves_the_runs_done_so_far(busy: Path, tmp_path: 
     sweep = subprocess.Popen(
         [sys.executable, "-m", "cutover", "sweep", str(busy), "--seeds", "1-300",
          "--workers", "2", "--out", str(out)],
-        cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=ctrl_c_as_a_terminal_sends_it)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and sweep.poll() is None:
         if (out / "runs.csv").exists() and len(read_runs(out / "runs.csv")) >= 3:

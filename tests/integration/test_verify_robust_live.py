@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 
+from .signals import ctrl_c_as_a_terminal_sends_it
+
 ROOT = Path(__file__).resolve().parents[2]
 UK = ROOT / "scenarios" / "uk_gnp_weekend.yaml"
 RUN_LIMIT = 600  # seconds any one verify subprocess may take before the test gives up on it
@@ -75,7 +77,8 @@ def test_a_verify_interrupted_with_sigint_leaves_valid_partial_files_and_nothing
     jsonl, junit = tmp_path / "r.jsonl", tmp_path / "r.xml"
     proc = subprocess.Popen(verify_command(str(UK), "--json", str(jsonl), "--junit", str(junit)),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "TMPDIR": str(tmp)})
+                            env={**os.environ, "TMPDIR": str(tmp)},
+                            preexec_fn=ctrl_c_as_a_terminal_sends_it)
     try:
         deadline = time.monotonic() + RUN_LIMIT  # the first result written, then Ctrl-C
         while proc.poll() is None and time.monotonic() < deadline and not (
