@@ -13,7 +13,10 @@
 # and gives RUN to the image's user; nothing secret is in the image). Host networking, because
 # the harness puts every carrier on its own loopback address (127.0.1.x) and Asterisk must see
 # those addresses.
-FROM debian:sid-slim
+# The base: Debian sid, by default the image of that name; where no image registry is reachable
+# cutover imports its cached rootfs as a local image and builds with --build-arg BASE=that.
+ARG BASE=debian:sid-slim
+FROM ${BASE}
 
 # Asterisk, its modules, and the English GSM prompts used by Playback(hello-world) and
 # VoiceMail(). No recommends: keeps the image to what the harness loads (see modules.conf).

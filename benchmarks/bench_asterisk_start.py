@@ -79,20 +79,20 @@ def docker(cli: list[str], rootfs: Path, runs: int, fresh: bool,
     """Import, build (twice), size, and start/stop runs of the docker backend with ``cli``."""
     import subprocess
 
-    base = image.qualified(image.dockerfile_base(REPOSITORY / "Dockerfile"))
+    base = image.LOCAL_BASE
     if fresh:
         subprocess.run([*cli, "rmi", "-f", DOCKER_IMAGE, base], capture_output=True,
                        check=False, timeout=300)
     out: dict[str, object] = {"client": " ".join(cli)}
-    imported = image.ensure_base(cli, REPOSITORY / "Dockerfile", rootfs)
+    imported = image.ensure_base(cli, rootfs)
     out["import_base_s"] = None if imported is None else round(imported, 2)
-    out["build_s"] = round(image.build(cli, REPOSITORY), 2)
-    out["rebuild_cached_s"] = round(image.build(cli, REPOSITORY), 2)
+    out["build_s"] = round(image.build(cli, REPOSITORY, base=base), 2)
+    out["rebuild_cached_s"] = round(image.build(cli, REPOSITORY, base=base), 2)
     out["image_bytes"] = image.image_size(cli)
     out["image_mb"] = round(int(out["image_bytes"]) / 1e6, 1)  # type: ignore[call-overload]
     starts, readies, stops = [], [], []
     with tempfile.TemporaryDirectory(prefix="cutover-bench-docker-") as state:
-        backend = DockerBackend(state_dir=Path(state), context=REPOSITORY, cli=cli)
+        backend = DockerBackend(state_dir=Path(state), context=REPOSITORY, cli=cli, base=base)
         for _ in range(runs):
             started = time.monotonic()
             running = backend.start(CONFIG)

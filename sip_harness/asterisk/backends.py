@@ -45,12 +45,26 @@ from sip_harness.asterisk.running import (
 from sip_harness.topology import AMI_PORT, ASTERISK_HOST, SIP_PORT
 
 __all__ = ["RootfsBackend", "DockerBackend", "ExternalBackend", "docker_available",
-           "stop_via_ami", "ulimits", "DOCKER_IMAGE"]
+           "stop_via_ami", "ulimits", "build_arguments", "DOCKER_IMAGE", "DOCKER_BASE_ENV"]
 
 DOCKER_IMAGE = "cutover-asterisk:22"
+#: Names the Dockerfile's base image (its BASE argument) for a host whose engine has it
+#: under another name, e.g. a rootfs imported where no image registry answers.
+DOCKER_BASE_ENV = "CUTOVER_DOCKER_BASE"
 #: The most open files and processes (threads count) a container is given.
 CONTAINER_LIMITS = {"nofile": 65536, "nproc": 4096}
 _RUN_SUBDIRS = ("etc", "lib/moh", "lib/sounds", "spool/voicemail", "log")
+
+
+def build_arguments(base: str | None) -> list[str]:
+    """The build's arguments that start the Dockerfile from ``base`` (none: its own FROM).
+
+    >>> build_arguments("localhost/cutover-base:sid")
+    ['--build-arg', 'BASE=localhost/cutover-base:sid']
+    >>> build_arguments(None)
+    []
+    """
+    return [] if base is None else ["--build-arg", f"BASE={base}"]
 
 # PID 1 of the new namespaces (root there: real root, or the caller mapped to root in a user
 # namespace) sets up the mounts, then becomes Asterisk. $1 = rootfs, $2 = per-run directory.
@@ -268,16 +282,20 @@ class DockerBackend:
 
     def __init__(self, *, state_dir: Path, context: Path, host: str = ASTERISK_HOST,
                  sip_port: int = SIP_PORT, ami_port: int = AMI_PORT,
-                 cli: Sequence[str] | None = None, image: str = DOCKER_IMAGE):
+                 cli: Sequence[str] | None = None, image: str = DOCKER_IMAGE,
+                 base: str | None = None):
         self.state_dir, self.context = state_dir, context
         self.host, self.sip_port, self.ami_port = host, sip_port, ami_port
         self.cli = list(cli) if cli else docker_cli()
         self.image = image
+        # The Dockerfile's BASE: given, else $CUTOVER_DOCKER_BASE, else the Dockerfile's own.
+        self.base = base if base is not None else os.environ.get(DOCKER_BASE_ENV) or None
 
     def start(self, config_files: Mapping[str, str], *,
               ready_timeout: float = READY_TIMEOUT) -> RunningAsterisk:
         check_ports_free(self.host, self.sip_port, self.ami_port)
-        _docker("build", "-q", "-t", self.image, str(self.context), timeout=1800, cli=self.cli)
+        _docker("build", "-q", *build_arguments(self.base), "-t", self.image, str(self.context),
+                timeout=1800, cli=self.cli)
         user = _docker("image", "inspect", "-f", "{{.Config.User}}", self.image,
                        cli=self.cli).strip()
         secret = new_secret()

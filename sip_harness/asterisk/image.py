@@ -1,62 +1,36 @@
 """The Dockerfile's image where no image registry is reachable: a local base, then the build.
 
-``docker build`` (or ``podman build``) needs the Dockerfile's base image (``FROM``). Where no
-registry answers, the base is made here: the cached mmdebstrap rootfs (Debian sid, the same
-one the rootfs backend runs) is imported as a one-layer image and tagged with the base's name;
-the build then finds it locally and never pulls. apt inside the build still reaches Debian's
-packages as usual. With a registry (a normal Docker host) none of this is needed.
+``docker build`` (or ``podman build``) needs the Dockerfile's base image (``FROM ${BASE}``).
+Where no registry answers, the base is made here: the cached mmdebstrap rootfs (Debian sid, the
+same one the rootfs backend runs) is imported as the one-layer local image :data:`LOCAL_BASE`,
+and the build is told to start from it (``--build-arg BASE=...``), so it never pulls. apt
+inside the build still reaches Debian's packages as usual. With a registry (a normal Docker
+host) none of this is needed.
 
 Not run as a doctest: it needs a container engine (tests/integration/ drives podman).
 
 >>> cli = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"]   # doctest: +SKIP
->>> ensure_base(cli, REPOSITORY / "Dockerfile", rootfs)                      # doctest: +SKIP
->>> build(cli, REPOSITORY)                                                   # doctest: +SKIP
+>>> ensure_base(cli, rootfs)                                                  # doctest: +SKIP
+>>> build(cli, REPOSITORY, base=LOCAL_BASE)                                  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-__all__ = ["dockerfile_base", "qualified", "has_image", "import_base", "ensure_base", "build",
-           "image_size", "BUILD_TIMEOUT"]
+__all__ = ["LOCAL_BASE", "has_image", "import_base", "ensure_base", "build", "image_size",
+           "BUILD_TIMEOUT"]
 
-import re
 import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import HarnessError
-from sip_harness.asterisk.backends import DOCKER_IMAGE
+from sip_harness.asterisk.backends import DOCKER_IMAGE, build_arguments
 from sip_harness.asterisk.rootfs import MARKER
 
 BUILD_TIMEOUT = 1800.0
-_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE | re.MULTILINE)
-
-
-def dockerfile_base(dockerfile: Path) -> str:
-    """The image the Dockerfile builds ``FROM`` (its first stage).
-
-    Raises HarnessError when the file has no FROM line.
-    """
-    match = _FROM.search(dockerfile.read_text())
-    if match is None:
-        raise HarnessError(f"{dockerfile}: no FROM line")
-    return match.group(1)
-
-
-def qualified(reference: str) -> str:
-    """A short image name as the engines resolve it on Docker Hub's default namespace.
-
-    >>> qualified("debian:sid-slim")
-    'docker.io/library/debian:sid-slim'
-    >>> qualified("localhost/base:1")
-    'localhost/base:1'
-    """
-    first = reference.split("/", 1)[0]
-    if "/" in reference and ("." in first or ":" in first or first == "localhost"):
-        return reference
-    if "/" not in reference:
-        reference = f"library/{reference}"
-    return f"docker.io/{reference}"
+#: The local image the cached rootfs becomes: the Dockerfile's BASE where no registry answers.
+LOCAL_BASE = "localhost/cutover-base:sid"
 
 
 def _run(cli: Sequence[str], *args: str, timeout: float = 120.0,
@@ -82,7 +56,7 @@ def import_base(cli: Sequence[str], rootfs: Path, reference: str) -> float:
     tar = subprocess.Popen(["tar", "-C", str(rootfs), f"--exclude=./{MARKER}", "-c", "."],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        proc = _run(cli, "import", "-", qualified(reference), timeout=BUILD_TIMEOUT,
+        proc = _run(cli, "import", "-", reference, timeout=BUILD_TIMEOUT,
                     stdin=tar.stdout)
     finally:
         if tar.stdout is not None:
@@ -96,24 +70,26 @@ def import_base(cli: Sequence[str], rootfs: Path, reference: str) -> float:
     return time.monotonic() - started
 
 
-def ensure_base(cli: Sequence[str], dockerfile: Path, rootfs: Path) -> float | None:
-    """Make the Dockerfile's base image from ``rootfs`` unless the engine has it already.
+def ensure_base(cli: Sequence[str], rootfs: Path, reference: str = LOCAL_BASE) -> float | None:
+    """Make the base image ``reference`` from ``rootfs`` unless the engine has it already.
 
     Returns the seconds the import took, or None when the base was there.
     """
-    base = dockerfile_base(dockerfile)
-    if has_image(cli, qualified(base)) or has_image(cli, base):
+    if has_image(cli, reference):
         return None
-    return import_base(cli, rootfs, base)
+    return import_base(cli, rootfs, reference)
 
 
-def build(cli: Sequence[str], context: Path, tag: str = DOCKER_IMAGE) -> float:
-    """Build ``context``'s Dockerfile as ``tag`` (the engine's layer cache applies); seconds.
+def build(cli: Sequence[str], context: Path, tag: str = DOCKER_IMAGE,
+          base: str | None = None) -> float:
+    """Build ``context``'s Dockerfile as ``tag`` (the engine's layer cache applies), from
+    ``base`` (the Dockerfile's BASE argument; None: its default); seconds.
 
     Raises HarnessError with the end of the build's output when it fails.
     """
     started = time.monotonic()
-    proc = _run(cli, "build", "-t", tag, str(context), timeout=BUILD_TIMEOUT)
+    proc = _run(cli, "build", *build_arguments(base), "-t", tag, str(context),
+                timeout=BUILD_TIMEOUT)
     if proc.returncode != 0:
         raise HarnessError(f"{cli[0]} build failed: {(proc.stdout + proc.stderr)[-800:]}")
     return time.monotonic() - started

@@ -213,8 +213,8 @@ def docker_image() -> dict[str, object]:
         skip_or_fail("no cached Asterisk rootfs to import as the base image and no mmdebstrap "
                      "to build one (apt-get install mmdebstrap)")
     rootfs = ensure_rootfs()
-    imported = image.ensure_base(PODMAN, REPOSITORY / "Dockerfile", rootfs.path)
-    built = image.build(PODMAN, REPOSITORY)
+    imported = image.ensure_base(PODMAN, rootfs.path)
+    built = image.build(PODMAN, REPOSITORY, base=image.LOCAL_BASE)
     return {"cli": list(PODMAN), "import_seconds": imported, "build_seconds": built,
             "size": image.image_size(PODMAN)}
 

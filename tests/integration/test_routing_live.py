@@ -23,6 +23,7 @@ from cutover.cli.app import main
 from sim.model import Replay
 from sim.scenario import load_scenario
 from sip_harness.ami.astdb import read_families
+from sip_harness.asterisk import image
 from sip_harness.asterisk import live as control
 from sip_harness.asterisk import runner as asterisk
 from sip_harness.asterisk.backends import DockerBackend
@@ -53,7 +54,7 @@ def live_asterisk(request: pytest.FixtureRequest, live_asterisk: Any,
     live_asterisk.stop()
     try:
         docker = LiveAsterisk(state_dir, DockerBackend(state_dir=state_dir, context=ROOT,
-                                                       cli=built["cli"]))
+                                                       cli=built["cli"], base=image.LOCAL_BASE))
         try:
             yield docker
         finally:

@@ -12,24 +12,9 @@ from sip_harness import REPOSITORY
 from sip_harness.asterisk import image
 
 
-def test_the_dockerfiles_base_is_debian_sid() -> None:
-    assert image.dockerfile_base(REPOSITORY / "Dockerfile") == "debian:sid-slim"
-
-
-def test_a_dockerfile_without_from_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "Dockerfile").write_text("RUN true\n")
-    with pytest.raises(HarnessError, match="no FROM line"):
-        image.dockerfile_base(tmp_path / "Dockerfile")
-
-
-@pytest.mark.parametrize(("short", "full"), [
-    ("debian:sid-slim", "docker.io/library/debian:sid-slim"),  # official image
-    ("someone/asterisk:22", "docker.io/someone/asterisk:22"),  # a user's image on the Hub
-    ("localhost/base:1", "localhost/base:1"),  # already qualified
-    ("registry.example:5000/x", "registry.example:5000/x"),  # a registry with a port
-])
-def test_qualified(short: str, full: str) -> None:
-    assert image.qualified(short) == full
+def test_the_dockerfile_starts_from_its_base_argument_debian_sid_by_default() -> None:
+    text = (REPOSITORY / "Dockerfile").read_text()
+    assert "ARG BASE=debian:sid-slim\nFROM ${BASE}\n" in text
 
 
 def test_ensure_base_imports_the_rootfs_only_when_missing(tmp_path: Path) -> None:
@@ -48,11 +33,30 @@ esac
     (rootfs / "etc").mkdir(parents=True)
     (rootfs / "etc" / "debian_version").write_text("sid\n")
     (rootfs / ".cutover-rootfs.json").write_text("{}")
-    seconds = image.ensure_base([str(client)], REPOSITORY / "Dockerfile", rootfs)
+    seconds = image.ensure_base([str(client)], rootfs)
     assert seconds is not None and seconds >= 0
-    assert "import - docker.io/library/debian:sid-slim" in log.read_text()
+    assert f"import - {image.LOCAL_BASE}" in log.read_text()
     import tarfile
 
     names = tarfile.open(tmp_path / "imported.tar").getnames()
     assert "./etc/debian_version" in names and "./.cutover-rootfs.json" not in names
-    assert image.ensure_base([str(client)], REPOSITORY / "Dockerfile", rootfs) is None
+    assert image.ensure_base([str(client)], rootfs) is None
+
+
+def test_build_starts_from_the_base_it_is_given_and_says_why_it_failed(tmp_path: Path) -> None:
+    log = tmp_path / "calls.log"
+    client = tmp_path / "client"
+    client.write_text(f"""#!/bin/sh
+echo "$@" >> {log}
+test -e {tmp_path}/fail && {{ echo "no such image" >&2; exit 1; }}
+exit 0
+""")
+    client.chmod(client.stat().st_mode | stat.S_IXUSR)
+    assert image.build([str(client)], tmp_path, tag="t:1", base=image.LOCAL_BASE) >= 0
+    image.build([str(client)], tmp_path, tag="t:1")
+    first, second = log.read_text().splitlines()
+    assert first == f"build --build-arg BASE={image.LOCAL_BASE} -t t:1 {tmp_path}"
+    assert second == f"build -t t:1 {tmp_path}"  # the Dockerfile's own default
+    (tmp_path / "fail").touch()
+    with pytest.raises(HarnessError, match="build failed: no such image"):
+        image.build([str(client)], tmp_path, tag="t:1")
