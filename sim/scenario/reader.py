@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sim.numbering import default_routing_number
-from sim.routing.number_plan import PrefixMap
 from sim.scenario.account import (
     METHODS,
     check_migration,
     check_order_against_account,
-    read_account,
 )
+from sim.scenario.customers import read_customers
 from sim.scenario.fields import REQUIRED, FieldReader, key_path
 from sim.scenario.reactivation import check_reactivation, check_released, former_order
 from sim.scenario.types import (
@@ -24,7 +22,6 @@ from sim.scenario.types import (
     Checkpoint,
     Customer,
     Fault,
-    Mailbox,
     NumberRange,
     Outage,
     PortOrder,
@@ -73,7 +70,9 @@ class Reader(FieldReader):
         self.carrier_names = {c.id: c.name for c in carriers}
         interconnects = self._interconnects(top.get("interconnects"))
         ranges = self._ranges(top.get("ranges"))
-        customers = self._customers(top.get("customers"), ranges)
+        book = read_customers(self, top.get("customers"), ranges, self.regime)
+        self.ddi_blocks, self.customer_paths = book.ddi_blocks, book.paths
+        customers = book.customers
         orders = self._orders(top.get("port_orders"), customers, start, horizon)
         traffic = self._traffic(top.get("traffic"))
         checkpoints = self._checkpoints(top.get("checkpoints"), start, horizon)
@@ -193,81 +192,6 @@ class Reader(FieldReader):
                 seen[prefix] = p
                 out.append(NumberRange(prefix, holder))
         return tuple(out)
-
-    def _customers(self, raw: Any, ranges: tuple[NumberRange, ...]) -> dict[str, Customer]:
-        out: dict[str, Customer] = {}
-        owner: dict[str, str] = {}
-        holders = range_holders(ranges)
-        for i, item in enumerate(self.seq(raw, "customers")):
-            p = f"customers[{i}]"
-            d = self.mapping(item, p, "customer")
-            if d is None:
-                continue
-            cid = self.get(d, "id", p, self.ident)
-            blocks: list[frozenset[str]] = []
-            numbers, block = self.numbers(d.get("numbers"), key_path(p, "numbers"), blocks)
-            if block:
-                self.ddi_blocks[str(cid)] = blocks
-            if not numbers and "numbers" in d:
-                self.err(key_path(p, "numbers"), "a customer needs at least one number")
-            elif "numbers" not in d:
-                self.err(key_path(p, "numbers"), "required key is missing")
-            for n in numbers:
-                if n in owner:
-                    self.err(key_path(p, "numbers"),
-                             f"{n} already belongs to customer {owner[n]!r}")
-                owner[n] = str(cid)
-                if ranges and holders(n) is None:
-                    self.err(key_path(p, "numbers"), f"{n} is not in any allocated range")
-            holder = holders(numbers[0]) if numbers and ranges else None
-            carrier = self.get(d, "carrier", p, self.carrier_ref, holder)
-            mailboxes = []
-            for j, m in enumerate(self.seq(d.get("voicemail"), key_path(p, "voicemail"))):
-                mp = f"{p}.voicemail[{j}]"
-                md = self.mapping(m, mp, "mailbox") or {}
-                box = self.get(md, "box", mp, self.text)
-                num = self.get(md, "number", mp, self.number)
-                if num and num not in numbers:
-                    self.err(key_path(mp, "number"), f"{num} is not one of the customer's numbers")
-                if box and num:
-                    mailboxes.append(Mailbox(box, num))
-            extensions, _ = self.numbers(d.get("extensions"), key_path(p, "extensions"))
-            known = set(numbers)
-            for n in extensions:
-                if n not in known:
-                    self.err(key_path(p, "extensions"), f"{n} is not one of the customer's numbers")
-            name = self.get(d, "name", p, self.text)
-            reseller = self.get(d, "reseller", p, self.text, None)
-            signers = tuple(self.get(d, "authorised_signers", p, self.texts, ()) or ())
-            if not signers:
-                signers = tuple(s for s in (reseller or name,) if s)
-            pvc = self.get(d, "pvc", p, self.text, None)
-            if pvc is not None and not re.fullmatch(r"\d{12}", pvc):
-                self.err(key_path(p, "pvc"), f"a PVC has 12 digits, not {pvc!r}")
-            if cid in out:
-                self.err(key_path(p, "id"), f"duplicate customer id {cid!r}")
-            account = read_account(self, d, p, numbers, self.regime)
-            # default: a line per number outside a DDI block (a block shares its lines)
-            lines = max(1, len(numbers) - sum(len(b) for b in blocks))
-            if cid and name and carrier and numbers:
-                out[cid] = Customer(
-                    id=cid, name=name, account=self.get(d, "account", p, self.text, "") or "",
-                    address=self.get(d, "address", p, self.text, "") or "", carrier=carrier,
-                    numbers=numbers, pin=self.get(d, "pin", p, self.text, None), pvc=pvc,
-                    authorised_signers=signers, reseller=reseller,
-                    pending_order=self.get(d, "pending_order", p, self.boolean, False),
-                    contract_restriction=self.get(d, "contract_restriction", p,
-                                                  self.boolean, False),
-                    inactive_since=self.get(d, "inactive_since", p, self.time, None),
-                    temporary_number=self.get(d, "temporary_number", p, self.number, None),
-                    voicemail=tuple(mailboxes),
-                    **account,
-                    extensions=tuple(dict.fromkeys(extensions)),
-                    installation_lines=self.get(d, "installation_lines", p,
-                                                self.positive_integer, lines) or lines,
-                )
-                self.customer_paths[cid] = p
-        return out
 
     def _orders(self, raw: Any, customers: dict[str, Customer], start: datetime | None,
                 horizon: datetime | None) -> tuple[PortOrder, ...]:
@@ -485,16 +409,3 @@ def _default_scheme(regime: str | None) -> str:
     # entity (all-call query), and so does the US (NPAC / LRN dips).
     return "onward" if regime == "uk" else "direct"
 
-
-def range_holders(ranges: tuple[NumberRange, ...]) -> Callable[[str], str | None]:
-    """A lookup giving the holder of the longest range prefix an E.164 number starts with.
-
-    The lookup returns None for a number in no range (or not ``+`` and digits). ``ranges``
-    are the reader's: valid prefixes, each given once.
-    """
-    by_prefix = PrefixMap((r.prefix[1:], r.holder) for r in ranges)
-
-    def holder(number: str) -> str | None:
-        return by_prefix.get(number[1:]) if number[:1] == "+" else None
-
-    return holder
