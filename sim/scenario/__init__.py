@@ -19,6 +19,7 @@ from sim.scenario.types import (
     PortOrder,
     Request,
     Scenario,
+    Site,
     Suspension,
     Traffic,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Outage",
     "NumberRange",
     "Mailbox",
+    "Site",
     "GoldenNumber",
     "Contract",
     "Suspension",

@@ -1,4 +1,5 @@
-"""Reading the customers: their numbers (and DDI blocks), voicemail boxes, extensions, terms."""
+"""Reading the customers: their numbers (and DDI blocks), voicemail boxes, extensions, sites,
+terms."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sim.routing.number_plan import PrefixMap
 from sim.scenario.account import read_account
 from sim.scenario.fields import FieldReader, key_path
-from sim.scenario.types import Customer, Mailbox, NumberRange
+from sim.scenario.types import Customer, Mailbox, NumberRange, Site
 
 if TYPE_CHECKING:
     from sim.regimes.base import Regime
@@ -63,6 +64,7 @@ def read_customers(r: FieldReader, raw: Any, ranges: tuple[NumberRange, ...],
         carrier = r.get(d, "carrier", p, r.carrier_ref, holder)
         mailboxes = _mailboxes(r, d, p, numbers)
         extensions = _extensions(r, d, p, numbers)
+        sites = _sites(r, d, p, numbers)
         name = r.get(d, "name", p, r.text)
         reseller = r.get(d, "reseller", p, r.text, None)
         signers = tuple(r.get(d, "authorised_signers", p, r.texts, ()) or ())
@@ -88,7 +90,7 @@ def read_customers(r: FieldReader, raw: Any, ranges: tuple[NumberRange, ...],
                 temporary_number=r.get(d, "temporary_number", p, r.number, None),
                 voicemail=mailboxes,
                 **account,
-                extensions=extensions,
+                extensions=extensions, sites=sites,
                 installation_lines=r.get(d, "installation_lines", p,
                                          r.positive_integer, lines) or lines,
             )
@@ -119,6 +121,62 @@ def _extensions(r: FieldReader, d: dict[str, Any], p: str,
         if n not in known:
             r.err(key_path(p, "extensions"), f"{n} is not one of the customer's numbers")
     return tuple(dict.fromkeys(extensions))
+
+
+# A site's id names its PBX trunk (a SIP endpoint, pbx-<customer>-<site>-<carrier>).
+_SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+
+
+def _sites(r: FieldReader, d: dict[str, Any], p: str,
+           numbers: tuple[str, ...]) -> tuple[Site, ...]:
+    """The customer's ``sites``: each an id and some of the customer's numbers (numbers and
+    DDI blocks, as the customer's ``numbers`` are written), each number on one site at most."""
+    sp = key_path(p, "sites")
+    known = set(numbers)
+    on_site: dict[str, str] = {}  # number -> the site it is on
+    out: list[Site] = []
+    ids: set[str] = set()
+    for j, item in enumerate(r.seq(d.get("sites"), sp)):
+        ip = f"{sp}[{j}]"
+        sd = r.mapping(item, ip, "site")
+        if sd is None:
+            continue
+        sid = r.get(sd, "id", ip, r.text)
+        if sid is not None and not _SITE_ID.match(sid):
+            r.err(key_path(ip, "id"), f"site id {sid!r} cannot name a SIP endpoint (the "
+                  "site's PBX trunk): letters, digits, '_', '-' and '.', first a letter or digit")
+            sid = None
+        elif sid is not None and sid in ids:
+            r.err(key_path(ip, "id"), f"duplicate site id {sid!r}")
+            sid = None
+        elif sid is not None:
+            ids.add(sid)
+        np = key_path(ip, "numbers")
+        mine: dict[str, None] = {}  # this site's numbers, in order
+        for item_path, block, _ in r.number_items(sd.get("numbers"), np):
+            unknown = [n for n in block if n not in known]
+            taken = [n for n in block if n in on_site or n in mine]
+            if unknown:
+                r.err(item_path, f"{unknown[0]} is not one of the customer's numbers"
+                      + _more(len(unknown) - 1))
+            elif taken:
+                where = on_site.get(taken[0], sid)
+                r.err(item_path, f"{taken[0]} is already on "
+                      + (f"site {where!r}" if where else "this site") + _more(len(taken) - 1))
+            else:
+                mine.update(dict.fromkeys(block))
+        if sd.get("numbers") is None:
+            r.err(np, "required key is missing")
+        elif isinstance(sd["numbers"], list) and not sd["numbers"]:
+            r.err(np, "a site needs at least one number")
+        if sid is not None and mine:
+            on_site.update(dict.fromkeys(mine, sid))
+            out.append(Site(sid, tuple(mine)))
+    return tuple(out)
+
+
+def _more(count: int) -> str:
+    return f" (and {count:,} more of this block)" if count else ""
 
 
 def range_holders(ranges: tuple[NumberRange, ...]) -> Callable[[str], str | None]:

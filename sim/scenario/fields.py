@@ -185,6 +185,18 @@ class FieldReader:
         """
         out: list[str] = []
         block = False
+        for _, numbers, is_block in self.number_items(v, p):
+            out.extend(numbers)
+            if is_block:
+                block = True
+                if blocks is not None:
+                    blocks.append(frozenset(numbers))
+        return tuple(out), block
+
+    def number_items(self, v: Any, p: str) -> list[tuple[str, tuple[str, ...], bool]]:
+        """Each item of a list of numbers and DDI blocks ``{first, count}`` that reads: its
+        path, its numbers (a block's expanded) and whether it is a block."""
+        out: list[tuple[str, tuple[str, ...], bool]] = []
         for i, item in enumerate(self.seq(v, p)):
             ip = f"{p}[{i}]"
             if isinstance(item, dict):
@@ -196,17 +208,12 @@ class FieldReader:
                              f"a block holds 1 to 100000 numbers, not {count}")
                 elif first is not None and count is not None:
                     base = int(first[1:])
-                    expanded = [f"+{base + k}" for k in range(count)]
-                    out.extend(expanded)
-                    block = True
-                    if blocks is not None:
-                        blocks.append(frozenset(expanded))
+                    out.append((ip, tuple(f"+{base + k}" for k in range(count)), True))
             else:
                 n = self.number(item, ip)
                 if n is not None:
-                    out.append(n)
-        return tuple(out), block
-
+                    out.append((ip, (n,), False))
+        return out
 
 def key_path(path: str, key: str) -> str:
     """The path of ``key`` under ``path``: ``key_path("carriers[0]", "id") == "carriers[0].id"``."""

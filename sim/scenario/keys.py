@@ -27,6 +27,7 @@ from sim.scenario.types import (
     PortOrder,
     Request,
     Scenario,
+    Site,
     Suspension,
     Traffic,
 )
@@ -37,7 +38,7 @@ _TYPES: dict[str, type] = {
     "customer": Customer, "mailbox": Mailbox, "order": PortOrder, "request": Request,
     "fault": Fault, "traffic": Traffic, "checkpoint": Checkpoint,
     "golden_number": GoldenNumber, "contract": Contract, "suspension": Suspension,
-    "dsl": Dsl,
+    "dsl": Dsl, "site": Site,
 }
 # fields the YAML does not give: the regime's country, the file read, an order's DDI flags (the
 # order's numbers have a block; they are some, not all, of a customer's block)

@@ -19,6 +19,7 @@ __all__ = [
     "Outage",
     "NumberRange",
     "Mailbox",
+    "Site",
     "GoldenNumber",
     "Contract",
     "Suspension",
@@ -103,6 +104,15 @@ class Mailbox:
 
 
 @dataclass(frozen=True)
+class Site:
+    """One of the customer's sites (head office, warehouse) with a PBX of its own, and the
+    customer's numbers delivered to it. Numbers on no site are the customer's main site's."""
+
+    id: str
+    numbers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class GoldenNumber:
     """A discounted Gold/Silver/Bronze number (UK provider terms): bought for ``initial_fee``."""
 
@@ -167,6 +177,9 @@ class Customer:
     #: service, beside the numbers with a mailbox; every other ported number is delivered to
     #: the customer's PBX trunk.
     extensions: tuple[str, ...] = ()
+    #: The customer's sites besides its main one, each with its own PBX (each number on at
+    #: most one site; a number with a phone stays a phone wherever it is listed).
+    sites: tuple[Site, ...] = ()
     suspensions: tuple[Suspension, ...] = ()
     dsl: Dsl | None = None
     #: Ooma seed: keep the temporary number as a paid virtual number after the port.
@@ -178,6 +191,11 @@ class Customer:
     def phones(self) -> frozenset[str]:
         """The numbers with a phone: the declared extensions and every mailbox's number."""
         return frozenset(self.extensions) | {m.number for m in self.voicemail}
+
+    @cached_property
+    def site_of(self) -> dict[str, str]:
+        """Number -> the id of the site it is on; a number not in it is the main site's."""
+        return {n: site.id for site in self.sites for n in site.numbers}
 
 
 @dataclass(frozen=True)

@@ -219,3 +219,24 @@ def test_more_phones_than_addresses_is_bad_input_exit_2_not_3(
 
 
 real_bring_up = live.bring_up
+
+
+def test_a_number_on_two_sites_is_exit_2_with_one_line_and_nothing_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (ROOT / "scenarios" / "uk_ddi_pbx.yaml").read_text().replace(
+        "    authorised_signers: [Priya Shah]\n",
+        "    authorised_signers: [Priya Shah]\n"
+        "    sites:\n"
+        "      - {id: warehouse, numbers: [{first: \"01632 961000\", count: 500}]}\n"
+        "      - {id: offices, numbers: [\"01632 961499\",\n"
+        "                                {first: \"01632 962000\", count: 600}]}\n")
+    bad = tmp_path / "two_sites.yaml"
+    bad.write_text(text)
+    out = tmp_path / "out"
+    code = main(["verify", str(bad), "--json", str(out / "v.jsonl"),
+                 "--junit", str(out / "v.xml"), "--html", str(out / "v.html")])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"{bad}: customers[0].sites[1].numbers[0] (line 48): +441632961499 is already on "
+        "site 'warehouse'\n")
+    assert not out.exists()

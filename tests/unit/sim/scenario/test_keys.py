@@ -22,7 +22,8 @@ CHILDREN = {
     "carrier": {"desk": "desk", "outages": "outage"},
     "customer": {"numbers": "block", "voicemail": "mailbox", "golden_numbers": "golden_number",
                  "contract": "contract", "suspensions": "suspension",
-                 "dsl": "dsl"},
+                 "dsl": "dsl", "sites": "site"},
+    "site": {"numbers": "block"},
     "order": {"numbers": "block", "request": "request", "faults": "fault"},
     "request": {"loa": "loa"},
 }
@@ -68,7 +69,8 @@ def test_every_allowed_key_is_a_field_or_a_nested_mapping(kind: str) -> None:
            "golden_number": scenario_types.GoldenNumber,
            "contract": scenario_types.Contract,
            "suspension": scenario_types.Suspension,
-           "dsl": scenario_types.Dsl}[kind]
+           "dsl": scenario_types.Dsl,
+           "site": scenario_types.Site}[kind]
     names = {f.name for f in fields(cls)}
     nested = set(CHILDREN.get(kind, {})) & {"desk", "loa"}
     assert KEYS[kind] - nested <= names
