@@ -67,17 +67,26 @@ class BulkEngine:
     max_in_flight: int = 0
     elapsed_s: float = 0.0
     cpu_s: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def check(self, expected: Sequence[Expected], checkpoint: str,
-              external: Callable[[], str]) -> list[CheckResult]:
+              external: Callable[[], str],
+              on_result: Callable[[CheckResult], None] | None = None) -> list[CheckResult]:
         """Inbound and outbound caller-ID checks (and the derived ones) of every number of
-        ``expected`` that has a PBX trunk; results in ``expected``'s order."""
+        ``expected`` that has a PBX trunk; results in ``expected``'s order.
+
+        ``on_result`` gets each number's results as soon as both its calls have their final
+        answer (from the threads reading SIPp's logs, one result at a time); a number with a
+        call placed again gets them after that. Raises HarnessError when :meth:`interrupt`
+        stopped the run (what was handed on stays handed on).
+        """
         ddi = [e for e in expected if e.pbx is not None]
         if not ddi:
             return []
+        hand = on_result or (lambda r: None)
         inbound_rows: list[CallRow] = []
         outbound_rows: dict[str, list[CallRow]] = {}
-        plan: list[tuple[Expected, str, str, str]] = []
+        plan: dict[str, tuple[Expected, str, str]] = {}
         for i, exp in enumerate(ddi):
             caller, destination = external(), external()
             tag = f"{checkpoint}.{i}"
@@ -85,32 +94,60 @@ class BulkEngine:
             assert exp.pbx is not None
             outbound_rows.setdefault(exp.pbx, []).append((f"{tag}.out", destination,
                                                           exp.number))
-            plan.append((exp, tag, caller, destination))
+            plan[tag] = (exp, caller, destination)
         runs: list[tuple[str, Sequence[CallRow]]] = [(self.origin_host, inbound_rows)]
         for pbx, rows in outbound_rows.items():
             if pbx not in self.pbx_hosts:
                 raise HarnessError(f"no address for PBX trunk {pbx}")
             runs.append((self.pbx_hosts[pbx], rows))
-        outcomes = self._run(runs)
+        done: dict[str, list[CheckResult]] = {}
+        finals: dict[str, CallOutcome] = {}
+        lock = threading.Lock()
+
+        def final(outcome: CallOutcome) -> None:
+            """A call's final answer: the number's results once its other call has one."""
+            tag, _, leg = outcome.tag.rpartition(".")
+            other = f"{tag}.{'out' if leg == 'in' else 'in'}"
+            with lock:
+                finals[outcome.tag] = outcome
+                if tag not in plan or tag in done or other not in finals:
+                    return
+                done[tag] = self._judged(tag, plan[tag], finals, {})
+                for result in done[tag]:
+                    hand(result)
+
+        outcomes = self._run(runs, final)
         retried = self._again(runs, outcomes)
-        out: list[CheckResult] = []
-        for exp, tag, caller, destination in plan:
-            got_in, arrival = self._got(f"{tag}.in", outcomes, retried)
-            verdict, arrived = inbound_verdict(exp, caller, arrival, _answer(got_in))
-            inbound = CheckResult(exp.checkpoint, exp.number, "inbound", *verdict,
-                                  self._evidence(arrival, got_in, retried.get(f"{tag}.in")),
-                                  retried=f"{tag}.in" in retried)
-            got_out, arrival_out = self._got(f"{tag}.out", outcomes, retried)
-            verdict = outbound_verdict(exp, destination, self.origin, arrival_out,
-                                       _answer(got_out), source="PBX")
-            outbound = CheckResult(exp.checkpoint, exp.number, "outbound_callerid", *verdict,
-                                   self._evidence(arrival_out, got_out,
-                                                  retried.get(f"{tag}.out")),
-                                   retried=f"{tag}.out" in retried)
-            presented = arrival_out["from_user"] if arrival_out else None
-            out += [inbound, outbound, *derived_checks(exp, arrived, presented,
-                                                       inbound.evidence)]
-        return out
+        with lock:
+            for tag in plan:
+                if tag not in done:
+                    done[tag] = self._judged(tag, plan[tag], outcomes, retried)
+                    for result in done[tag]:
+                        hand(result)
+        return [r for tag in plan for r in done[tag]]
+
+    def interrupt(self) -> None:
+        """Stop the SIPp runs at once (Ctrl-C, Asterisk gone): :meth:`check` then raises."""
+        self._stop.set()
+
+    def _judged(self, tag: str, planned: tuple[Expected, str, str],
+                outcomes: dict[str, CallOutcome], retried: dict[str, CallOutcome]
+                ) -> list[CheckResult]:
+        """A number's inbound and outbound checks (and the derived ones) from its calls."""
+        exp, caller, destination = planned
+        got_in, arrival = self._got(f"{tag}.in", outcomes, retried)
+        verdict, arrived = inbound_verdict(exp, caller, arrival, _answer(got_in))
+        inbound = CheckResult(exp.checkpoint, exp.number, "inbound", *verdict,
+                              self._evidence(arrival, got_in, retried.get(f"{tag}.in")),
+                              retried=f"{tag}.in" in retried)
+        got_out, arrival_out = self._got(f"{tag}.out", outcomes, retried)
+        verdict = outbound_verdict(exp, destination, self.origin, arrival_out,
+                                   _answer(got_out), source="PBX")
+        outbound = CheckResult(exp.checkpoint, exp.number, "outbound_callerid", *verdict,
+                               self._evidence(arrival_out, got_out, retried.get(f"{tag}.out")),
+                               retried=f"{tag}.out" in retried)
+        presented = arrival_out["from_user"] if arrival_out else None
+        return [inbound, outbound, *derived_checks(exp, arrived, presented, inbound.evidence)]
 
     def _again(self, runs: Sequence[tuple[str, Sequence[CallRow]]],
                outcomes: dict[str, CallOutcome]) -> dict[str, CallOutcome]:
@@ -129,7 +166,7 @@ class BulkEngine:
         """A call's outcome and arrival: its second placing's if it was placed again."""
         if tag in retried:
             tag = f"{tag}.again"
-        return outcomes.get(tag, CallOutcome(tag)), self.trunks.by_tag(tag)
+        return outcomes.get(tag) or CallOutcome(tag), self.trunks.by_tag(tag)
 
     def unallocated(self, checkpoint: str, number: str, caller: str) -> CheckResult:
         """A call to a number no range holds gets 404 and arrives nowhere (through SIPp)."""
@@ -157,14 +194,19 @@ class BulkEngine:
                 "max_in_flight": self.max_in_flight, "elapsed_s": round(self.elapsed_s, 2),
                 "sipp_cpu_s": round(self.cpu_s, 2)}
 
-    def _run(self, runs: Sequence[tuple[str, Sequence[CallRow]]]) -> dict[str, CallOutcome]:
-        """One SIPp per source address, all at once; every row's outcome by tag."""
+    def _run(self, runs: Sequence[tuple[str, Sequence[CallRow]]],
+             on_final: Callable[[CallOutcome], None] | None = None) -> dict[str, CallOutcome]:
+        """One SIPp per source address, all at once; every row's outcome by tag (each final
+        one handed to ``on_final`` as SIPp logs it). Raises HarnessError once interrupted."""
+        if self._stop.is_set():
+            raise HarnessError("the bulk calls were interrupted")
         results: list[SippCalls | BaseException] = [HarnessError("not run")] * len(runs)
 
         def one(i: int, source: str, rows: Sequence[CallRow]) -> None:
             try:
                 results[i] = self.place(rows, source=source, target=(ASTERISK_HOST, SIP_PORT),
-                                        rate=self.rate, limit=self.limit)
+                                        rate=self.rate, limit=self.limit, on_final=on_final,
+                                        stop=self._stop)
             except BaseException as exc:  # noqa: BLE001 - raised in the calling thread
                 results[i] = exc
         threads = [threading.Thread(target=one, args=(i, s, r), name=f"sipp-{s}", daemon=True)
@@ -187,6 +229,8 @@ class BulkEngine:
         self.max_in_flight = max(self.max_in_flight,
                                  sum(r.max_in_flight for r in results
                                      if isinstance(r, SippCalls)))
+        if self._stop.is_set():
+            raise HarnessError("the bulk calls were interrupted")
         return outcomes
 
     @staticmethod

@@ -46,7 +46,8 @@ __all__ = ["run_suite", "DEFAULT_CONCURRENCY"]
 
 #: Numbers checked at once (each holds up to two calls): 24 numbers, up to 48 calls in flight.
 DEFAULT_CONCURRENCY = 24
-#: DDI numbers per SIPp run: their results are handed on when a batch is done.
+#: DDI numbers per SIPp run (results are handed on call by call; the calls of a batch without
+#: an answer are placed again when the batch is done).
 BULK_BATCH = 2000
 _T = TypeVar("_T")
 OnResult = Callable[[CheckResult], None]
@@ -192,13 +193,13 @@ def _checkpoint(fleet: Fleet, ami: AMIClient, the_plan: Plan, expected: list[Exp
                 on_result(result)
 
     def in_bulk() -> list[CheckResult]:
-        """The DDI numbers through SIPp, a batch at a time (results handed on per batch)."""
+        """The DDI numbers through SIPp, a batch at a time (each number's results handed on
+        as soon as its calls have their answers)."""
         assert bulk is not None
         out: list[CheckResult] = []
         for start in range(0, len(ddi), BULK_BATCH):
-            batch = bulk.check(ddi[start:start + BULK_BATCH], name, lambda: external(True))
-            hand(batch)
-            out += batch
+            out += bulk.check(ddi[start:start + BULK_BATCH], name, lambda: external(True),
+                              on_result=lambda result: hand([result]))
         return out
 
     done: dict[int, list[CheckResult]] = {}
@@ -225,6 +226,8 @@ def _checkpoint(fleet: Fleet, ami: AMIClient, the_plan: Plan, expected: list[Exp
     except BaseException as exc:  # Ctrl-C, Asterisk gone: stop every call and wait at once
         for future in futures:
             future.cancel()
+        if bulk is not None:
+            bulk.interrupt()
         if not isinstance(exc, HarnessError):
             fleet.interrupt("the verification was interrupted")
         raise

@@ -11,7 +11,13 @@ old trunk fails exactly that number.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,10 +26,13 @@ import pytest
 
 from cutover.cli.app import main
 
+from .signals import ctrl_c_as_a_terminal_sends_it
+
 ROOT = Path(__file__).resolve().parents[2]
 DDI = ROOT / "scenarios" / "uk_ddi_pbx.yaml"
 EXTENSIONS = ("+441632960100", "+441632960101", "+441632960102")
 WRONG = "+441632962345"  # in the second block
+RUN_LIMIT = 600  # seconds a verify subprocess may take before the test gives up on it
 
 
 @pytest.fixture(autouse=True)
@@ -89,3 +98,39 @@ def test_one_misconfigured_ddi_number_fails_exactly_that_number(
     assert failed[0]["observed"] == "bt"
     fails = [line for line in out.splitlines() if line.startswith("FAIL")]
     assert len(fails) == 1 and WRONG in fails[0] and "arrived at bt" in fails[0]
+
+
+def test_an_interrupted_ddi_verify_keeps_every_call_done_up_to_the_ctrl_c(
+        verify_state: Any, tmp_path: Path) -> None:
+    """The DDI numbers' results are written call by call, not when a SIPp run ends: a Ctrl-C
+    soon after the first one leaves some of the block's records, whole files, nothing behind."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    jsonl, junit = tmp_path / "r.jsonl", tmp_path / "r.xml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cutover", "verify", str(DDI), "--checkpoint", "after_cutover",
+         "--json", str(jsonl), "--junit", str(junit)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(tmp)}, preexec_fn=ctrl_c_as_a_terminal_sends_it)
+    try:
+        deadline = time.monotonic() + RUN_LIMIT  # the first DDI number's result, then Ctrl-C
+        while proc.poll() is None and time.monotonic() < deadline and '"engine": "sipp"' \
+                not in (jsonl.read_text() if jsonl.exists() else ""):
+            time.sleep(0.05)
+        assert proc.poll() is None, "verify ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=RUN_LIMIT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, out + err
+    rows = records(jsonl)  # every line a whole record
+    ddi = [r for r in rows if r["evidence"].get("engine") == "sipp"]
+    # some of the 1,100 DDI numbers' inbound and outbound checks, not all: written as each
+    # number's calls ended (a run handing results on per SIPp run would have none or all)
+    assert 0 < len(ddi) < 2 * 1100, len(ddi)
+    assert all(r["checkpoint"] == "after_cutover" for r in ddi)
+    cases = list(ET.parse(junit).getroot().iter("testcase"))  # a whole, closed document
+    assert len(cases) == len(rows)
+    assert list(tmp.iterdir()) == []  # no cutover-sipp-* or cutover-agents-* left

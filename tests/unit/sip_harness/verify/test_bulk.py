@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import pytest
+
+from sim.errors import HarnessError
 from sip_harness.agents.invite import Arrival
 from sip_harness.agents.sipp_caller import CallOutcome, CallRow, SippCalls
 from sip_harness.verify.bulk import BulkEngine
@@ -36,8 +40,16 @@ class FakeNetwork:
         return self.wrong.get(called, PBX)
 
     def place(self, rows: Sequence[CallRow], *, source: str, target: tuple[str, int],
-              rate: float, limit: int) -> SippCalls:
+              rate: float, limit: int, on_final: Callable[[CallOutcome], None] | None = None,
+              stop: threading.Event | None = None) -> SippCalls:
         self.sources.append(source)
+        done = self.answer(rows, source)
+        for outcome in done.outcomes.values():
+            if on_final is not None and outcome.status is not None:
+                on_final(outcome)
+        return done
+
+    def answer(self, rows: Sequence[CallRow], source: str) -> SippCalls:
         outcomes = {}
         for tag, called, calling in rows:
             place = self.route(called, source)
@@ -106,8 +118,8 @@ class LossyNetwork(FakeNetwork):
         super().__init__()
         self.lost, self.times = lost, times
 
-    def place(self, rows: Sequence[CallRow], **kw: Any) -> SippCalls:
-        done = super().place(rows, **kw)
+    def answer(self, rows: Sequence[CallRow], source: str) -> SippCalls:
+        done = super().answer(rows, source)
         for tag, called, _ in rows:
             if called == self.lost and self.times > 0:
                 self.times -= 1
@@ -131,3 +143,36 @@ def test_twice_without_a_final_answer_fails_with_the_reason() -> None:
     inbound = results[0]
     assert (inbound.check, inbound.passed, inbound.retried) == ("inbound", False, True)
     assert "arrived nowhere (caller got no final answer SIPp expects" in inbound.reason
+
+
+def test_each_numbers_results_are_handed_on_as_its_calls_end_a_retried_one_last() -> None:
+    handed: list[tuple[str, str]] = []
+    results = engine(LossyNetwork(EXP.number)).check(
+        [EXP, OTHER], "after_cutover", externals(),
+        on_result=lambda r: handed.append((r.number, r.check)))
+    assert handed == [(OTHER.number, "inbound"), (OTHER.number, "outbound_callerid"),
+                      (EXP.number, "inbound"), (EXP.number, "outbound_callerid")]
+    assert sorted(handed) == sorted((r.number, r.check) for r in results)
+
+
+class InterruptedNetwork(FakeNetwork):
+    """Ctrl-C while the first run is under way: after the first number's calls."""
+
+    bulk: BulkEngine
+
+    def place(self, rows: Sequence[CallRow], **kw: Any) -> SippCalls:
+        done = super().place(rows[:1], **kw)
+        self.bulk.interrupt()
+        return done
+
+
+def test_an_interrupted_check_raises_keeping_what_was_handed_on() -> None:
+    net = InterruptedNetwork()
+    net.bulk = engine(net)
+    handed: list[str] = []
+    with pytest.raises(HarnessError, match="interrupted"):
+        net.bulk.check([EXP, OTHER], "after_cutover", externals(),
+                       on_result=lambda r: handed.append(r.number))
+    assert handed == [EXP.number, EXP.number]  # its inbound and outbound: OTHER never ran
+    with pytest.raises(HarnessError, match="interrupted"):  # and nothing more is placed
+        net.bulk.unallocated("before", "+440001000000", "+447700900100")
