@@ -28,6 +28,7 @@ class Arrival:
     headers: dict[str, str] = field(default_factory=dict)  # lower-case name -> value
     call: int | None = None       # the incoming call's id here
     answered: int = 0             # the status the UA answered with
+    at: float = 0.0               # time.monotonic() when it arrived (0.0: not kept)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

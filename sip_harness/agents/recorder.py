@@ -21,6 +21,7 @@ from __future__ import annotations
 import selectors
 import socket
 import threading
+import time
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -149,7 +150,7 @@ class TrunkRecorder:
                           from_user=user_part(headers.get("from", "")),
                           pai_user=user_part(pai) if pai else None,
                           source=f"{source[0]}:{source[1]}", headers=headers, call=None,
-                          answered=REJECT)
+                          answered=REJECT, at=time.monotonic())
         with self._cond:
             if key not in self._seen:
                 self._seen.add(key)

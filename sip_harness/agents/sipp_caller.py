@@ -32,7 +32,7 @@ from typing import Any
 
 from sim.errors import HarnessError
 from sip_harness.config.dialplan import CALL_TAG
-from sip_harness.npserver.sipp_load import fine_clock_library
+from sip_harness.npserver.sipp_load import shared_fine_clock
 from sip_harness.patience import MAX_FACTOR, patience
 
 __all__ = ["CallRow", "CallOutcome", "SippCalls", "CallLog", "place_calls", "scenario_xml",
@@ -216,7 +216,7 @@ def _run(binary: str, rows: Sequence[CallRow], work: Path, source: str,
                "-trace_logs", "-log_file", str(log_path), "-trace_err",
                "-error_file", str(work / "errors.log")]
     env = dict(os.environ)
-    clock = fine_clock_library(work)
+    clock = shared_fine_clock()
     if clock is not None:  # SIPp's clock exact to the microsecond, not 4 ms steps
         env["LD_PRELOAD"] = str(clock)
     cpu = _children_cpu()

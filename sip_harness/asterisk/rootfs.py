@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import HarnessError
+from sip_harness import cache_root
 
 __all__ = ["Rootfs", "PACKAGES", "MARKER", "default_rootfs_path", "ensure_rootfs",
            "build_rootfs", "can_use_user_namespaces", "privilege_mode", "remove_tree"]
@@ -45,10 +46,7 @@ def default_rootfs_path() -> Path:
     """``$CUTOVER_ROOTFS``, else /var/cache/cutover/asterisk-rootfs as root, else in ~/.cache."""
     if env := os.environ.get("CUTOVER_ROOTFS"):
         return Path(env)
-    if os.geteuid() == 0:
-        return Path("/var/cache/cutover/asterisk-rootfs")
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "cutover" / "asterisk-rootfs"
+    return cache_root() / "asterisk-rootfs"
 
 
 def can_use_user_namespaces() -> bool:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 __all__ = ["NP_QUERY_XML", "QueryRow", "SippRun", "LatencyProbe", "write_injection",
            "run_queries", "rtt_every", "options_ping", "fine_clock_library", "FINE_CLOCK_C",
+           "shared_fine_clock",
            "cpu_latency_hold"]
 
 import contextlib
 import csv
+import functools
+import hashlib
 import os
 import re
 import resource
@@ -23,6 +26,7 @@ import shutil
 import socket
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -35,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import HarnessError, HarnessTimeout
-from sip_harness import REPOSITORY
+from sip_harness import REPOSITORY, cache_root
 from sip_harness.sip_message import read_message
 
 _SIPP_DIR = REPOSITORY / "benchmarks" / "sipp"
@@ -83,6 +87,29 @@ def write_injection(path: Path, rows: Iterable[QueryRow]) -> int:
             out.write(f"{number};{rn};\n")
             count += 1
     return count
+
+
+@functools.cache
+def shared_fine_clock() -> Path | None:
+    """:func:`fine_clock_library` built once per machine (in :func:`sip_harness.cache_root`,
+    named by the source's hash, moved into place whole) and found again by every later run;
+    None without a C compiler or where the cache cannot be written."""
+    if not FINE_CLOCK_C.exists():
+        return None
+    digest = hashlib.sha256(FINE_CLOCK_C.read_bytes()).hexdigest()[:12]
+    library = cache_root() / f"fineclock-{digest}.so"
+    if library.exists():
+        return library
+    try:
+        library.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=library.parent) as work:
+            built = fine_clock_library(Path(work))
+            if built is None:
+                return None
+            os.replace(built, library)
+    except OSError:
+        return None
+    return library
 
 
 def fine_clock_library(workdir: Path, *, cc: str | None = None) -> Path | None:

@@ -201,13 +201,19 @@ class CallProber:
         probed = []
         for i, n in enumerate(numbers):
             tag = f"w{b}.{i}.in"
-            landed = self._where(n, self.recorder.by_tag(tag))
+            arrival = self.recorder.by_tag(tag)
+            landed = self._where(n, arrival)
             presented = None
             if outbound:
                 seen = self.recorder.by_tag(f"w{b}.{i}.out")
                 presented = _presented(seen, self.origin) if seen is not None else None
             status = outcomes[tag].status if tag in outcomes else None
-            probed.append(Probed(n, offsets.get(tag, 0.0), landed, status, presented))
+            # when the call landed, where it landed (SIPp's own clock starts when SIPp has
+            # started: its offsets are early by that time, which a replay at high speed turns
+            # into minutes)
+            offset = (arrival["at"] - began if arrival and arrival.get("at")
+                      else offsets.get(tag, 0.0))
+            probed.append(Probed(n, offset, landed, status, presented))
         return probed, peak
 
     def forget(self) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from sip_harness.npserver import sipp_load
 from sip_harness.npserver.sipp_load import (
     _split_injection,
     cpu_latency_hold,
@@ -59,3 +61,27 @@ def test_fine_clock_library_needs_a_compiler(tmp_path: Path) -> None:
 ])
 def test_rtt_batches_divide_the_calls_when_they_can(calls: int, every: int) -> None:
     assert rtt_every(calls) == every
+
+
+def test_sipps_fine_clock_is_built_once_per_machine_and_moved_into_place_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[Path] = []
+
+    def build(workdir: Path, **kw: Any) -> Path:
+        library = workdir / "fineclock.so"
+        library.write_bytes(b"\x7fELF")
+        built.append(library)
+        return library
+
+    monkeypatch.setattr(sipp_load, "cache_root", lambda: tmp_path / "cache")
+    monkeypatch.setattr(sipp_load, "fine_clock_library", build)
+    sipp_load.shared_fine_clock.cache_clear()
+    try:
+        first = sipp_load.shared_fine_clock()
+        sipp_load.shared_fine_clock.cache_clear()  # a later process finds it
+        again = sipp_load.shared_fine_clock()
+    finally:
+        sipp_load.shared_fine_clock.cache_clear()
+    assert first == again and first is not None and first.parent == tmp_path / "cache"
+    assert first.name.startswith("fineclock-") and first.read_bytes() == b"\x7fELF"
+    assert len(built) == 1 and list((tmp_path / "cache").iterdir()) == [first]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sip_harness.agents.sipp_caller import CallOutcome, SippCalls
@@ -73,5 +74,23 @@ def test_a_batch_is_one_inbound_run_and_one_outbound_run_per_pbx() -> None:
     assert [(p.number, p.landed, p.status, p.presented) for p in probed] == [
         (A, Where("callagenix", True, True), 486, A), (B, Where("bt", False), 486, "+440000")]
     assert probed[1].offset >= 0.1 and peak == 2               # SIPp's clock, 100 ms apart
+
+
+def test_a_probe_is_timed_by_when_its_call_arrived_not_by_sipps_clock() -> None:
+    """SIPp's clock starts when SIPp has started, some time after the batch did."""
+    recorder = FakeRecorder()
+
+    def place(rows: list[tuple[str, str, str]], **kw: Any) -> SippCalls:
+        time.sleep(0.3)  # SIPp starting
+        for tag, called, calling in rows:
+            recorder.arrived[tag] = {"ua": PBX, "from_user": calling, "pai_user": calling,
+                                     "uri": f"sip:{called}@x", "at": time.monotonic()}
+        return SippCalls({t: CallOutcome(t, 486, 5.0, 0.0) for t, _, _ in rows}, 0.1, 0.0, 1)
+
+    prober = CallProber(FakeFleet(), recorder, {A: plan(A)},  # type: ignore[arg-type]
+                        pbx={A: PBX}, pbx_hosts={PBX: "127.1.0.1"}, origin="vodafone",
+                        origin_host="127.0.1.3", external_prefix="+447700900", place=place)
+    [probed], _ = prober.batch([A], outbound=False, rate=5.0, limit=3)
+    assert probed.offset >= 0.3  # SIPp's clock says 0.0
     prober.forget()
     assert recorder.forgotten == 1
