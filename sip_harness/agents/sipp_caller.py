@@ -114,51 +114,36 @@ a=rtpmap:0 PCMU/8000
     invite_index = 1
     # 2xx: ACK in a new transaction, then BYE
     steps += [
-        """<send><![CDATA[
-ACK sip:[field1]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[field2]@[local_ip]:[local_port]>;tag=[pid]cutover[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>""",
-        """<send retrans="500"><![CDATA[
-BYE sip:[field1]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[field2]@[local_ip]:[local_port]>;tag=[pid]cutover[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>""",
+        _in_dialog("ACK", 1, "[branch]"),
+        _in_dialog("BYE", 2, "[branch]", retrans=True),
         '<recv response="200"/>',
         '<nop next="done"/>',
         '<label id="nonok"/>',
     ]
+    # any other final: ACK in the INVITE's own transaction (its branch)
     ack_index = len([s for s in steps if not s.startswith("<label")])
-    steps += [
-        f"""<send><![CDATA[
-ACK sip:[field1]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-{ack_index - invite_index}]
-From: <sip:[field2]@[local_ip]:[local_port]>;tag=[pid]cutover[call_number]
-[last_To:]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>""",
-        '<label id="done"/>',
-    ]
+    steps += [_in_dialog("ACK", 1, f"[branch-{ack_index - invite_index}]"),
+              '<label id="done"/>']
     body = "\n".join(steps)
     return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n'
             '<!DOCTYPE scenario SYSTEM "sipp.dtd">\n'
             f'<scenario name="cutover bulk call">\n{body}\n</scenario>\n')
+
+
+def _in_dialog(method: str, cseq: int, branch: str, *, retrans: bool = False) -> str:
+    """A SIPp ``send`` of an ACK or BYE in the call's dialog (``branch``: SIPp's keyword)."""
+    again = ' retrans="500"' if retrans else ""
+    return f"""<send{again}><![CDATA[
+{method} sip:[field1]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch={branch}
+From: <sip:[field2]@[local_ip]:[local_port]>;tag=[pid]cutover[call_number]
+[last_To:]
+Call-ID: [call_id]
+CSeq: {cseq} {method}
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>"""
 
 
 def place_calls(rows: Sequence[CallRow], *, source: str, target: tuple[str, int],

@@ -11,7 +11,8 @@ import multiprocessing
 import shutil
 import socket
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -219,30 +220,45 @@ def docker_image() -> dict[str, object]:
             "size": image.image_size(PODMAN)}
 
 
-def _forget_scenario(live: Any, stand_in: dict[str, str] | None = None) -> None:
+def forget_scenario(live: Any, stand_in: dict[str, str] | None = None,
+                    also: Sequence[tuple[str, str]] = ()) -> None:
+    """The session's Asterisk back to no scenario: the AstDB entries ``also`` removed, and with
+    ``stand_in`` every routing entry too and the stand-in config applied."""
     running = asterisk.require_running(state_file=live.state_file)
-    if stand_in is not None:
-        asterisk.apply_config(running, stand_in, state_file=live.state_file)
-        with running.ami() as ami:
+    with running.ami() as ami:
+        for family, key in also:
+            ami.set_db(family, key, None)
+        if stand_in is not None:
             for family, key in read_families(ami, control.FAMILIES):
                 ami.set_db(family, key, None)
+    if stand_in is not None:
+        asterisk.apply_config(running, stand_in, state_file=live.state_file)
     # no scenario recorded: the next move may bring any scenario's carriers
     asterisk.record(running, scenario="", instant="", state_file=live.state_file)
+
+
+@contextmanager
+def pointed_at_the_session(live: Any, stand_in: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                           also: Sequence[tuple[str, str]] = ()) -> Iterator[Any]:
+    """Commands pointed at the session's Asterisk (restarted if it died), no scenario on it;
+    the stand-in config restored after."""
+    monkeypatch.setenv("CUTOVER_STATE_DIR", str(live.state_dir))
+    if not asterisk.status(state_file=live.state_file).running:
+        asterisk.down(state_file=live.state_file)
+        live.start()
+    forget_scenario(live, also=also)
+    try:
+        yield live
+    finally:
+        if asterisk.status(state_file=live.state_file).running:
+            forget_scenario(live, stand_in, also)
 
 
 @pytest.fixture
 def verify_state(live_asterisk: Any, stand_in: dict[str, str],
                  monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """`cutover verify` pointed at the session's Asterisk; the stand-in config restored after."""
-    monkeypatch.setenv("CUTOVER_STATE_DIR", str(live_asterisk.state_dir))
-    if not asterisk.status(state_file=live_asterisk.state_file).running:
-        asterisk.down(state_file=live_asterisk.state_file)
-        live_asterisk.start()
-    _forget_scenario(live_asterisk)
-    try:
+    with pointed_at_the_session(live_asterisk, stand_in, monkeypatch):
         yield live_asterisk
-    finally:
-        if asterisk.status(state_file=live_asterisk.state_file).running:
-            _forget_scenario(live_asterisk, stand_in)
-        assert not multiprocessing.active_children() or all(
-            "forkserver" in (p.name or "") for p in multiprocessing.active_children())
+    assert not multiprocessing.active_children() or all(
+        "forkserver" in (p.name or "") for p in multiprocessing.active_children())

@@ -13,10 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -26,7 +24,7 @@ import pytest
 
 from cutover.cli.app import main
 
-from .signals import ctrl_c_as_a_terminal_sends_it
+from .signals import ctrl_c_as_a_terminal_sends_it, ctrl_c_once
 
 ROOT = Path(__file__).resolve().parents[2]
 DDI = ROOT / "scenarios" / "uk_ddi_pbx.yaml"
@@ -112,18 +110,9 @@ def test_an_interrupted_ddi_verify_keeps_every_call_done_up_to_the_ctrl_c(
          "--json", str(jsonl), "--junit", str(junit)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "TMPDIR": str(tmp)}, preexec_fn=ctrl_c_as_a_terminal_sends_it)
-    try:
-        deadline = time.monotonic() + RUN_LIMIT  # the first DDI number's result, then Ctrl-C
-        while proc.poll() is None and time.monotonic() < deadline and '"engine": "sipp"' \
-                not in (jsonl.read_text() if jsonl.exists() else ""):
-            time.sleep(0.05)
-        assert proc.poll() is None, "verify ended before it could be interrupted"
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=RUN_LIMIT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    # Ctrl-C as soon as the first DDI number's result is written
+    out, err = ctrl_c_once(proc, lambda: '"engine": "sipp"' in (
+        jsonl.read_text() if jsonl.exists() else ""), RUN_LIMIT)
     assert proc.returncode == 130, out + err
     rows = records(jsonl)  # every line a whole record
     ddi = [r for r in rows if r["evidence"].get("engine") == "sipp"]

@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .signals import ctrl_c_as_a_terminal_sends_it
+from .signals import ctrl_c_as_a_terminal_sends_it, ctrl_c_once
 
 ROOT = Path(__file__).resolve().parents[2]
 UK = ROOT / "scenarios" / "uk_gnp_weekend.yaml"
@@ -79,18 +77,9 @@ def test_a_verify_interrupted_with_sigint_leaves_valid_partial_files_and_nothing
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "TMPDIR": str(tmp)},
                             preexec_fn=ctrl_c_as_a_terminal_sends_it)
-    try:
-        deadline = time.monotonic() + RUN_LIMIT  # the first result written, then Ctrl-C
-        while proc.poll() is None and time.monotonic() < deadline and not (
-                jsonl.exists() and jsonl.read_text().strip()):
-            time.sleep(0.1)
-        assert proc.poll() is None, "verify ended before it could be interrupted"
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=RUN_LIMIT)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    # Ctrl-C as soon as the first result is written
+    out, err = ctrl_c_once(proc, lambda: jsonl.exists() and bool(jsonl.read_text().strip()),
+                           RUN_LIMIT)
     assert proc.returncode == 130, out + err
     assert err.strip().splitlines()[-1] == "cutover: interrupted"
     rows = records(jsonl)  # every line a whole record

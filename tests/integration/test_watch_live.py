@@ -23,11 +23,10 @@ import pytest
 from cutover.cli.app import main
 from sim.model import Replay
 from sim.scenario import load_scenario
-from sip_harness.ami.astdb import read_families
-from sip_harness.asterisk import live as control
-from sip_harness.asterisk import runner as asterisk
 from sip_harness.watch.clock import CLOCK_FAMILY, CLOCK_KEY
 from sip_harness.watch.plan import watch_plan
+
+from .conftest import pointed_at_the_session
 
 ROOT = Path(__file__).resolve().parents[2]
 NGN = str(ROOT / "scenarios" / "uk_ngn_reseller_rollback.yaml")
@@ -46,32 +45,14 @@ def pjsua2() -> None:
                         reason="pjsua2-python is not installed (pip install pjsua2-python)")
 
 
-def _forget_scenario(live: Any, stand_in: dict[str, str] | None = None) -> None:
-    running = asterisk.require_running(state_file=live.state_file)
-    with running.ami() as ami:
-        ami.set_db(CLOCK_FAMILY, CLOCK_KEY, None)
-        if stand_in is not None:
-            for family, key in read_families(ami, control.FAMILIES):
-                ami.set_db(family, key, None)
-    if stand_in is not None:
-        asterisk.apply_config(running, stand_in, state_file=live.state_file)
-    asterisk.record(running, scenario="", instant="", state_file=live.state_file)
-
-
 @pytest.fixture
 def watch_state(live_asterisk: Any, stand_in: dict[str, str],
                 monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Commands pointed at the session's Asterisk; the stand-in config restored after."""
-    monkeypatch.setenv("CUTOVER_STATE_DIR", str(live_asterisk.state_dir))
-    if not asterisk.status(state_file=live_asterisk.state_file).running:
-        asterisk.down(state_file=live_asterisk.state_file)
-        live_asterisk.start()
-    _forget_scenario(live_asterisk)
-    try:
+    """Commands pointed at the session's Asterisk, no replay clock on it; the stand-in config
+    restored after."""
+    with pointed_at_the_session(live_asterisk, stand_in, monkeypatch,
+                                also=[(CLOCK_FAMILY, CLOCK_KEY)]):
         yield live_asterisk
-    finally:
-        if asterisk.status(state_file=live_asterisk.state_file).running:
-            _forget_scenario(live_asterisk, stand_in)
 
 
 def watch_replay(scenario: str, tmp_path: Path, start: str, end: str
