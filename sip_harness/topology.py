@@ -3,11 +3,12 @@
 Asterisk plays the network. Each carrier of a scenario is a PJSIP trunk told apart by its own
 loopback address (the whole 127.0.0.0/8 is loopback on Linux): a SIP client that sends from
 ``send_from`` is seen as that carrier, and Asterisk delivers that carrier's calls to
-``deliver_to``. A customer's DDI numbers land on the customer's PBX trunk (one per customer
-site at its gaining provider), from 127.1.0.1 on; customer phones (the declared extensions of
-the gaining provider's hosted service) get addresses of their own from 127.2.0.1 on. Both are
-counted through whole /24s (host parts 1-254), so :data:`MAX_PHONES` phones and as many PBX
-trunks fit: a scenario of 100,000 numbers has at most 100,000 of either. Numbers travel in the
+``deliver_to``. A customer's DDI numbers land on the PBX trunk of the customer's site they are
+on (one per site and gaining provider: :class:`PbxSite`), from 127.1.0.1 on; customer phones
+(the declared extensions of the gaining provider's hosted service) get addresses of their own
+from 127.2.0.1 on. Both are counted through whole /24s (host parts 1-254): :data:`MAX_PHONES`
+phones and :data:`MAX_PBX_TRUNKS` PBX trunks fit, so a scenario of 100,000 numbers fits
+whether they are phones or DDI numbers on any number of sites up to 65,024. Numbers travel in the
 Request-URI user part in E.164 with the leading plus: ``sip:+441632960001@127.0.0.1``.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "ASTERISK_HOST",
@@ -23,7 +25,9 @@ __all__ = [
     "TrunkAddress",
     "PhoneAddress",
     "PbxAddress",
+    "PbxSite",
     "MAX_PHONES",
+    "MAX_PBX_TRUNKS",
     "carrier_addresses",
     "phone_addresses",
     "pbx_addresses",
@@ -41,7 +45,8 @@ _MAX_HOSTS = 254
 MAX_PHONES = 8 * 256 * _MAX_HOSTS
 _PHONE_BASE = 2   # second octet of the first phone address
 _PBX_BASE = 1     # second octet of the first PBX trunk address
-_MAX_PBXS = 256 * _MAX_HOSTS
+#: PBX trunks that fit: 127.1.0.0 to 127.1.255.255, 254 a /24.
+MAX_PBX_TRUNKS = 256 * _MAX_HOSTS
 
 
 @dataclass(frozen=True)
@@ -75,25 +80,45 @@ class PhoneAddress:
         return f"sip:{self.extension}@{self.host}:{self.port}"
 
 
+class PbxSite(NamedTuple):
+    """Whose PBX trunk: a customer's site at the carrier hosting its DDI numbers (``site``
+    None: the customer's main site, which has every number on no named site)."""
+
+    customer: str
+    carrier: str
+    site: str | None = None
+
+
 @dataclass(frozen=True)
 class PbxAddress:
     """A customer site's PBX trunk at its gaining carrier: receives every DDI of the site and
     places its outbound calls (presenting the DDI in From)."""
 
-    name: str        # the Asterisk endpoint: pbx-<customer>-<carrier>
+    name: str        # the Asterisk endpoint (pbx_endpoint)
     customer: str
     carrier: str
     host: str
     port: int = SIP_PORT
+    site: str | None = None  # None: the customer's main site
 
     @property
     def deliver_to(self) -> str:
         return f"{self.host}:{self.port}"
 
+    @property
+    def key(self) -> PbxSite:
+        return PbxSite(self.customer, self.carrier, self.site)
 
-def pbx_endpoint(customer: str, carrier: str) -> str:
-    """The name of a customer's PBX trunk at a carrier (its Asterisk endpoint and agent UA)."""
-    return f"pbx-{customer}-{carrier}"
+
+def pbx_endpoint(customer: str, carrier: str, site: str | None = None) -> str:
+    """The name of a customer site's PBX trunk at a carrier (its Asterisk endpoint and agent
+    UA): the main site's ``pbx-<customer>-<carrier>``, another site's
+    ``pbx-<customer>-<site>-<carrier>``.
+
+    >>> pbx_endpoint("northwind", "callagenix"), pbx_endpoint("northwind", "callagenix", "depot")
+    ('pbx-northwind-callagenix', 'pbx-northwind-depot-callagenix')
+    """
+    return f"pbx-{customer}-{carrier}" if site is None else f"pbx-{customer}-{site}-{carrier}"
 
 
 def loopback_host(base: int, index: int) -> str:
@@ -132,12 +157,15 @@ def phone_addresses(numbers: Iterable[str]) -> dict[str, PhoneAddress]:
             for i, n in enumerate(nums)}
 
 
-def pbx_addresses(sites: Iterable[tuple[str, str]]) -> dict[tuple[str, str], PbxAddress]:
-    """One loopback address per PBX trunk, keyed by (customer id, carrier id), in order:
-    127.1.0.1, 127.1.0.2, ... Raises ValueError beyond 65,024 trunks."""
-    keys = list(dict.fromkeys(sites))
-    if len(keys) > _MAX_PBXS:
-        raise ValueError(f"at most {_MAX_PBXS:,} PBX trunks fit on 127.{_PBX_BASE}.0.0/16, "
-                         f"got {len(keys):,}")
-    return {(c, k): PbxAddress(pbx_endpoint(c, k), c, k, loopback_host(_PBX_BASE, i))
-            for i, (c, k) in enumerate(keys)}
+def pbx_addresses(sites: Iterable[PbxSite | tuple[str, str]]) -> dict[PbxSite, PbxAddress]:
+    """One loopback address per PBX trunk, keyed by its :class:`PbxSite` (a (customer,
+    carrier) pair is the customer's main site), in order of first appearance: 127.1.0.1,
+    127.1.0.2, ... Raises ValueError beyond :data:`MAX_PBX_TRUNKS` trunks.
+    """
+    keys = list(dict.fromkeys(PbxSite(*s) for s in sites))
+    if len(keys) > MAX_PBX_TRUNKS:
+        raise ValueError(f"at most {MAX_PBX_TRUNKS:,} PBX trunks fit on "
+                         f"127.{_PBX_BASE}.0.0/16, got {len(keys):,}")
+    return {key: PbxAddress(pbx_endpoint(*key), key.customer, key.carrier,
+                            loopback_host(_PBX_BASE, i), site=key.site)
+            for i, key in enumerate(keys)}

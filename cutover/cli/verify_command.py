@@ -52,6 +52,7 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
     from sim.model import Replay
     from sip_harness.ami import AMIClient
     from sip_harness.asterisk import live, runner
+    from sip_harness.config.view import hosted_pbxs
     from sip_harness.verify import journal as report_files
     from sip_harness.verify import results as report
     from sip_harness.verify.runner import DEFAULT_CONCURRENCY, run_suite
@@ -116,8 +117,9 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
     from rich.console import Console
 
     console = Console()
+    trunks = hosted_pbxs(scenario)[1]  # each DDI number's PBX trunk (one per customer site)
     for name, _ in points:
-        console.print(report.table(results, name))
+        console.print(report.table(results, name, trunks=trunks))
     for failed in (r for r in results if r.passed is False):
         click.echo(f"FAIL {failed.check}: {failed.reason}")
     click.echo(f"{scenario.name}: {report.summary_line(results)} ({stats.get('calls', 0)} "

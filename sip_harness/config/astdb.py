@@ -47,6 +47,7 @@ def needs_reload(old: RoutingView, new: RoutingView) -> bool:
     Cutover and rollback only change ``ported`` and ``callerid``: no reload.
     """
     def static(v: RoutingView) -> tuple[object, ...]:
-        return (v.scenario, v.scheme, v.carriers, v.ranges, v.hosted, v.voicemail)
+        return (v.scenario, v.scheme, v.carriers, v.ranges, v.hosted, v.voicemail, v.phones,
+                v.pbx)
 
     return static(old) != static(new)

@@ -5,14 +5,15 @@ Call flow::
     carrier trunk  -> [from-carrier-<id>]    CUTOVER_ORIGIN = the carrier
     customer phone -> [from-phone-<digits>]  CUTOVER_ORIGIN = its hosted carrier,
                                              caller ID = AstDB cutover-callerid/<number>
-    customer PBX   -> [from-pbx-<customer>-<carrier>]  the same, <number> = the DDI the PBX
-                                             presents in From (403 if it has no entry)
+    customer PBX   -> [from-pbx-<customer>[-<site>]-<carrier>]  the same, <number> = the DDI
+                                             the PBX presents in From (403 if it is not one
+                                             of its site's DDIs)
         -> [cutover-route]  range holder from [cutover-holder] (none: Hangup(1), SIP 404);
                             serving carrier = AstDB cutover-ported/<number>, else the holder;
                             X-Cutover-* headers for the outbound leg
         -> [cutover-deliver-<serving>]  a hosted number rings its phone, then voicemail, or
-                                        goes down its customer's PBX trunk; any other
-                                        number goes down the carrier's trunk
+                                        goes down the PBX trunk of its customer's site;
+                                        any other number goes down the carrier's trunk
 
 What changes at a cutover or a rollback (ported numbers, presented caller ID) is read from
 AstDB at call time, so it is applied live with DBPut/DBDel and no reload. Ranges, trunks, phones
@@ -30,7 +31,7 @@ from collections.abc import Mapping
 
 from sip_harness.config.astdb import CALLERID_FAMILY, PORTED_FAMILY
 from sip_harness.config.view import RoutingView
-from sip_harness.topology import PbxAddress, PhoneAddress, TrunkAddress
+from sip_harness.topology import PbxAddress, PbxSite, PhoneAddress, TrunkAddress
 
 __all__ = [
     "VOICEMAIL_CONTEXT",
@@ -74,7 +75,7 @@ _PREDIAL = "b(cutover-headers^s^1)"  # Dial's pre-dial handler, run on the outbo
 
 def render_extensions(view: RoutingView, header: str, trunks: Mapping[str, TrunkAddress],
                       phones: Mapping[str, PhoneAddress],
-                      pbxs: Mapping[tuple[str, str], PbxAddress], names: Mapping[str, str]
+                      pbxs: Mapping[PbxSite, PbxAddress], names: Mapping[str, str]
                       ) -> str:
     """extensions.conf for ``view``; ``header`` is the comment block that opens the file.
 
@@ -86,9 +87,11 @@ def render_extensions(view: RoutingView, header: str, trunks: Mapping[str, Trunk
     for number in view.phones:
         out += _from_phone(number, view.hosted[number], phones[number],
                            view.voicemail.get(number), names.get(number, ""))
-    for pbx in pbxs.values():
-        out += _from_pbx(pbx, [n for n, site in view.pbx.items()
-                               if site == (pbx.customer, pbx.carrier)])
+    ddis: dict[PbxSite, list[str]] = {}
+    for number, key in view.pbx.items():
+        ddis.setdefault(key, []).append(number)
+    for key, pbx in pbxs.items():
+        out += _from_pbx(pbx, ddis.get(key, []))
     out += _route(view.scheme)
     out += _holder(view.ranges)
     out += _HEADERS_CONTEXT
@@ -123,8 +126,9 @@ def _from_carrier(carrier: str) -> list[str]:
 
 
 def _from_pbx(pbx: PbxAddress, ddis: list[str]) -> list[str]:
+    site = "" if pbx.site is None else f" at site {pbx.site}"
     return [
-        f"; Calls from customer {pbx.customer}'s PBX on {pbx.carrier}'s hosted service "
+        f"; Calls from customer {pbx.customer}'s PBX{site} on {pbx.carrier}'s hosted service "
         f"({pbx.host}).",
         "; The PBX presents one of its DDI numbers in From; the call presents what AstDB gives",
         "; for it (as a phone's would). A number that is not one of this PBX's DDIs (its",
@@ -247,9 +251,9 @@ _HEADERS_CONTEXT = [
 
 def _deliver(view: RoutingView, carrier: str, trunk: TrunkAddress,
              phones: Mapping[str, PhoneAddress],
-             pbxs: Mapping[tuple[str, str], PbxAddress]) -> list[str]:
+             pbxs: Mapping[PbxSite, PbxAddress]) -> list[str]:
     hosted = [n for n in view.phones if view.hosted[n] == carrier]
-    ddis = [n for n, site in view.pbx.items() if site[1] == carrier]
+    ddis = [n for n, key in view.pbx.items() if key.carrier == carrier]
     lines = [f"; Calls {carrier} serves."]
     if hosted:
         lines += [f"; {carrier}'s hosted service: a customer's extension rings its phone for "
@@ -257,6 +261,8 @@ def _deliver(view: RoutingView, carrier: str, trunk: TrunkAddress,
     if ddis:
         lines += ["; A customer's DDI number goes down the customer's PBX trunk, the number in "
                   "the", "; Request-URI and To with its '+'."]
+        if any(view.pbx[n].site is not None for n in ddis):
+            lines.append("; (the PBX trunk of the customer's site the number is on)")
     lines.append(f"[cutover-deliver-{carrier}]")
     for number in ddis:
         pbx = pbxs[view.pbx[number]]

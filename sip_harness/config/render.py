@@ -9,6 +9,7 @@ Pure: text in memory, no files, no Asterisk. The view comes from
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import UTC
 
 from sim.errors import HarnessError
@@ -19,6 +20,7 @@ from sip_harness.topology import (
     ASTERISK_HOST,
     SIP_PORT,
     PbxAddress,
+    PbxSite,
     PhoneAddress,
     TrunkAddress,
     carrier_addresses,
@@ -123,7 +125,7 @@ def _endpoint(name: str, context: str, extra: list[tuple[str, str]]) -> list[tup
 
 
 def _pjsip(view: RoutingView, header: str, trunks: dict[str, TrunkAddress],
-           phones: dict[str, PhoneAddress], pbxs: dict[tuple[str, str], PbxAddress],
+           phones: dict[str, PhoneAddress], pbxs: dict[PbxSite, PbxAddress],
            names: dict[str, str]) -> str:
     out = [header]
     out += _section(TRANSPORT, [("type", "transport"), ("protocol", "udp"),
@@ -138,11 +140,12 @@ def _pjsip(view: RoutingView, header: str, trunks: dict[str, TrunkAddress],
                                   ("contact", f"sip:{trunk.host}:{trunk.port}")])
         out += _section(carrier, [("type", "identify"), ("endpoint", carrier),
                                   ("match", trunk.host)])
-    for pbx in pbxs.values():
-        count = sum(1 for site in view.pbx.values() if site == (pbx.customer, pbx.carrier))
+    ddis = Counter(view.pbx.values())
+    for key, pbx in pbxs.items():
+        site = "" if pbx.site is None else f" at site {pbx.site}"
         out += _section(pbx.name, _endpoint(pbx.name, f"from-{pbx.name}", []),
-                        f"Customer {pbx.customer}'s PBX trunk on {pbx.carrier}'s hosted "
-                        f"service, at {pbx.host}: {count} DDI number(s).")
+                        f"Customer {pbx.customer}'s PBX trunk{site} on {pbx.carrier}'s hosted "
+                        f"service, at {pbx.host}: {ddis[key]} DDI number(s).")
         out += _section(pbx.name, [("type", "aor"), ("contact", f"sip:{pbx.deliver_to}")])
         out += _section(pbx.name, [("type", "identify"), ("endpoint", pbx.name),
                                    ("match", pbx.host)])

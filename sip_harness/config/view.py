@@ -26,7 +26,14 @@ from sim.errors import BadInputError, HarnessError
 from sim.model.account import presented_caller_id
 from sim.routing import RoutingCore, RoutingSnapshot
 from sim.scenario import PortOrder, Scenario
-from sip_harness.topology import PbxAddress, PhoneAddress, pbx_addresses, phone_addresses
+from sip_harness.topology import (
+    PbxAddress,
+    PbxSite,
+    PhoneAddress,
+    pbx_addresses,
+    pbx_endpoint,
+    phone_addresses,
+)
 
 __all__ = ["RoutingView", "routing_view", "hosted_phones", "hosted_pbxs", "mailbox_pin"]
 
@@ -59,8 +66,9 @@ class RoutingView:
     voicemail: dict[str, str]
     #: Hosted numbers with a phone of their own (declared extensions and mailbox numbers).
     phones: tuple[str, ...]
-    #: Every other hosted number -> its PBX trunk's site: (customer id, hosting carrier).
-    pbx: dict[str, tuple[str, str]]
+    #: Every other hosted number -> its PBX trunk: the customer's site it is on (None: the main
+    #: site) at the hosting carrier.
+    pbx: dict[str, PbxSite]
     #: Numbers a ``misconfigure`` fault left on the wrong carrier -> that carrier (already
     #: reflected in ``ported``); deliberately wrong config, for the harness to catch.
     misconfigured: dict[str, str]
@@ -82,7 +90,8 @@ def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
     - ``hosted``: each number of each port order -> the order's gaining carrier (the last order
       wins), whatever the order's state: the phone exists before and after the port.
     - ``phones``: hosted numbers the customer declares as extensions or gives a mailbox; every
-      other hosted number lands on its customer's PBX trunk at the hosting carrier (``pbx``).
+      other hosted number lands on the PBX trunk of its customer's site (the one it is on in
+      the customer's ``sites``, else the main site) at the hosting carrier (``pbx``).
     - ``callerid``: a hosted number once its port is active (serving carrier == hosting
       carrier); before that the customer's temporary number if it has one; else the number.
     - A ``misconfigure`` fault on a port order (``number``, default the order's first number)
@@ -97,10 +106,11 @@ def routing_view(scenario: Scenario, routing: RoutingSnapshot | RoutingCore, *,
     Raises
     ------
     HarnessError
-        The routing core's carriers are not the scenario's; a carrier id or mailbox cannot be
-        an Asterisk name.
+        The routing core's carriers are not the scenario's; a carrier, customer or site id or a
+        mailbox cannot be an Asterisk name.
     BadInputError
-        More phones or PBX trunks than loopback addresses (:data:`MAX_PHONES`).
+        More phones or PBX trunks than loopback addresses (:data:`MAX_PHONES`); two PBX trunks
+        with one name (customer ``a-b`` at ``c`` and customer ``a``'s site ``b`` at ``c``).
     UnknownNumberError
         A scenario number is in no range of ``routing`` (a valid scenario never has one).
     """
@@ -174,27 +184,43 @@ def _hosted(orders: tuple[PortOrder, ...]) -> dict[str, str]:
 
 
 def _premises(scenario: Scenario, hosted: dict[str, str]
-              ) -> tuple[tuple[str, ...], dict[str, tuple[str, str]]]:
-    """Hosted numbers with a phone, and every other one -> its PBX trunk's site."""
+              ) -> tuple[tuple[str, ...], dict[str, PbxSite]]:
+    """Hosted numbers with a phone, and every other one -> its PBX trunk (the customer's site
+    it is on, at its hosting carrier)."""
     customer_of = {n: o.customer for o in scenario.port_orders for n in o.numbers}
     with_phone = {n for c in scenario.customers for n in c.phones}
+    site_of = {n: site for c in scenario.customers for n, site in c.site_of.items()}
     phones = tuple(n for n in hosted if n in with_phone)
-    pbx = {n: (customer_of[n], carrier) for n, carrier in hosted.items() if n not in with_phone}
+    pbx = {n: PbxSite(customer_of[n], carrier, site_of.get(n))
+           for n, carrier in hosted.items() if n not in with_phone}
     return phones, pbx
 
 
 def _check_addresses(scenario: Scenario, phones: tuple[str, ...],
-                     pbx: dict[str, tuple[str, str]]) -> None:
-    for customer, _ in dict.fromkeys(pbx.values()):
-        if not _NAME.match(customer):
-            raise HarnessError(f"customer id {customer!r} cannot name an Asterisk endpoint "
-                               "(letters, digits, '_', '.', '-')")
+                     pbx: dict[str, PbxSite]) -> None:
+    named: dict[str, PbxSite] = {}
+    for key in dict.fromkeys(pbx.values()):
+        for what, name in (("customer", key.customer), ("site", key.site)):
+            if name is not None and not _NAME.match(name):
+                raise HarnessError(f"{what} id {name!r} cannot name an Asterisk endpoint "
+                                   "(letters, digits, '_', '.', '-')")
+        endpoint = pbx_endpoint(*key)
+        other = named.setdefault(endpoint, key)
+        if other != key:
+            raise BadInputError(f"{scenario.source}: PBX trunk {endpoint} would be both "
+                                f"{_whose(other)} and {_whose(key)}: rename a customer or "
+                                "site id")
     try:
         phone_addresses(phones)
         pbx_addresses(pbx.values())
     except ValueError as exc:
         raise BadInputError(f"{scenario.source}: too many customer phones or PBX trunks: "
                             f"{exc}") from exc
+
+
+def _whose(key: PbxSite) -> str:
+    site = "main site" if key.site is None else f"site {key.site!r}"
+    return f"customer {key.customer!r}'s {site} at {key.carrier}"
 
 
 def hosted_phones(scenario: Scenario) -> dict[str, PhoneAddress]:
@@ -210,9 +236,14 @@ def hosted_phones(scenario: Scenario) -> dict[str, PhoneAddress]:
     return phone_addresses(phones)
 
 
-def hosted_pbxs(scenario: Scenario) -> tuple[dict[tuple[str, str], PbxAddress], dict[str, str]]:
-    """The PBX trunks of a scenario's port orders, keyed by (customer id, hosting carrier), and
-    each DDI number delivered to one -> that trunk's endpoint name. Same as ``render``'s."""
+def hosted_pbxs(scenario: Scenario) -> tuple[dict[PbxSite, PbxAddress], dict[str, str]]:
+    """The PBX trunks of a scenario's port orders, one per customer site and hosting carrier
+    (keyed by :class:`~sip_harness.topology.PbxSite`), and each DDI number delivered to one ->
+    that trunk's endpoint name. Same as ``render``'s.
+
+    Raises BadInputError beyond :data:`~sip_harness.topology.MAX_PBX_TRUNKS` trunks or for
+    two trunks of one name.
+    """
     hosted = _hosted(scenario.port_orders)
     phones, pbx = _premises(scenario, hosted)
     _check_addresses(scenario, phones, pbx)

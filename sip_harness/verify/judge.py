@@ -66,7 +66,10 @@ def inbound_verdict(exp: Expected, caller: str, arrival: dict[str, Any] | None,
     observed = str(arrived)
     problems = []
     if arrived != exp.where:
-        problems.append(f"expected {expected} ({exp.reason}); the call arrived at {observed}")
+        # a customer with several sites has a PBX trunk per site: say which one was meant
+        trunk = f" on {exp.pbx}" if exp.pbx is not None and exp.where.pbx else ""
+        problems.append(f"expected {expected}{trunk} ({exp.reason}); the call arrived at "
+                        f"{observed}")
     if not (arrived.phone and not arrived.pbx):  # a trunk or a PBX gets the number itself
         r_uri = user_part(arrival["uri"])
         to = user_part(arrival.get("headers", {}).get("to", ""))

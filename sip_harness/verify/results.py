@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +44,16 @@ def write_junit(results: Sequence[CheckResult], path: Path, *, suite: str) -> No
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def table(results: Sequence[CheckResult], checkpoint: str) -> Any:
+def table(results: Sequence[CheckResult], checkpoint: str, *,
+          trunks: Mapping[str, str] | None = None) -> Any:
     """A rich table for one checkpoint: numbers x checks, each cell pass / FAIL / n/a.
 
     Consecutive numbers with the same cells share one row, ``+44 1632 961000-961499`` with
     their count, so a DDI block of thousands of numbers is a line; a number whose cells differ
-    (a failure) breaks its range and has a row of its own.
+    (a failure) breaks its range and has a row of its own. ``trunks`` (DDI number -> the PBX
+    trunk it is delivered to): where the checkpoint's numbers land on more than one (a
+    customer with several sites), a "PBX trunk" column names each row's, and a range never
+    spans two trunks.
     """
     from rich.table import Table
 
@@ -58,12 +62,18 @@ def table(results: Sequence[CheckResult], checkpoint: str) -> Any:
     by_number: dict[str, dict[str, CheckResult]] = {}
     for r in rows:
         by_number.setdefault(r.number, {})[r.check] = r
-    groups = group_numbers((number, tuple(_cell(cells.get(n)) for n in names))
-                           for number, cells in by_number.items())
+    trunk = dict(trunks or {})
+    by_trunk = len({trunk[n] for n in by_number if n in trunk}) > 1
+    groups = group_numbers(
+        (number, (*((trunk.get(number, ""),) if by_trunk else ()),
+                  *(_cell(cells.get(n)) for n in names)))
+        for number, cells in by_number.items())
     labels = [range_label(g) for g in groups]
     grid = Table(title=f"checkpoint {checkpoint}")
     grid.add_column("numbers", no_wrap=True, min_width=max(map(len, labels), default=6))
     grid.add_column("count", justify="right")
+    if by_trunk:
+        grid.add_column("PBX trunk", no_wrap=True)
     for name in names:
         grid.add_column(_HEADINGS.get(name, name))
     for group, label in zip(groups, labels, strict=True):

@@ -9,8 +9,10 @@ import pytest
 from sip_harness.topology import (
     AMI_PORT,
     ASTERISK_HOST,
+    MAX_PBX_TRUNKS,
     MAX_PHONES,
     SIP_PORT,
+    PbxSite,
     carrier_addresses,
     pbx_addresses,
     phone_addresses,
@@ -62,8 +64,33 @@ def test_a_hundred_thousand_phones_get_distinct_loopback_addresses_apart_from_th
     assert all(a == 127 and 2 <= b <= 9 and 1 <= d <= 254 for a, b, _, d in octets)
     pbx = pbx_addresses((f"cust{i}", "callagenix") for i in range(300))
     assert not {p.host for p in pbx.values()} & set(hosts)
-    assert pbx[("cust0", "callagenix")].name == "pbx-cust0-callagenix"
-    assert pbx[("cust299", "callagenix")].deliver_to == f"127.1.1.46:{SIP_PORT}"
+    assert pbx[PbxSite("cust0", "callagenix")].name == "pbx-cust0-callagenix"
+    assert pbx[PbxSite("cust299", "callagenix")].deliver_to == f"127.1.1.46:{SIP_PORT}"
+
+
+def test_every_site_of_every_customer_gets_its_own_pbx_trunk_address() -> None:
+    # 20,000 customers with three sites each (the main one, a warehouse, a depot), at one carrier
+    keys = [PbxSite(f"cust{i}", "callagenix", site) for i in range(20_000)
+            for site in (None, "warehouse", "depot")]
+    pbx = pbx_addresses(keys)
+    assert list(pbx) == keys
+    hosts = [p.host for p in pbx.values()]
+    assert len(set(hosts)) == 60_000 and hosts[:3] == ["127.1.0.1", "127.1.0.2", "127.1.0.3"]
+    assert all(h.startswith("127.1.") and not h.endswith((".0", ".255")) for h in hosts)
+    assert len({p.name for p in pbx.values()}) == 60_000
+    depot = pbx[PbxSite("cust7", "callagenix", "depot")]
+    assert (depot.name, depot.site, depot.key) == ("pbx-cust7-depot-callagenix", "depot",
+                                                   PbxSite("cust7", "callagenix", "depot"))
+    # a (customer, carrier) pair is the main site
+    assert list(pbx_addresses([("cust0", "bt")])) == [PbxSite("cust0", "bt", None)]
+
+
+def test_beyond_the_pbx_network_is_refused() -> None:
+    assert len(pbx_addresses(PbxSite("c", "k", f"s{i}") for i in range(MAX_PBX_TRUNKS))) == (
+        MAX_PBX_TRUNKS)
+    with pytest.raises(ValueError, match=f"at most {MAX_PBX_TRUNKS:,} PBX trunks fit on "
+                                         r"127\.1\.0\.0/16, got 65,025"):
+        pbx_addresses(PbxSite("c", "k", f"s{i}") for i in range(MAX_PBX_TRUNKS + 1))
 
 
 def test_beyond_the_phone_networks_is_refused() -> None:

@@ -63,6 +63,13 @@ def uk_with(replace: str = "", by: str = "", port_order_extra: str = "") -> Scen
     return scenario_from_text(text, name=UK)
 
 
+def two_sites(sites: str = '      - {id: depot, numbers: ["01632 960003"]}\n') -> Scenario:
+    """uk_gnp_weekend with ``sites`` for acme: by default +441632960003 at its depot, so
+    +441632960002 stays on the main site's PBX trunk (+441632960001 has a mailbox: a phone)."""
+    return uk_with("    authorised_signers: [Jane Holt]\n",
+                   "    authorised_signers: [Jane Holt]\n    sites:\n" + sites)
+
+
 def sections(conf: str) -> list[tuple[str, dict[str, str]]]:
     """pjsip.conf / voicemail.conf as (section, options) in order; names may repeat."""
     out: list[tuple[str, dict[str, str]]] = []

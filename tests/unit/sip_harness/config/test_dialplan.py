@@ -13,12 +13,14 @@ from sip_harness.config.dialplan import RING_SECONDS
 from sip_harness.topology import carrier_addresses
 
 from .configs import (
+    AFTER,
     BEFORE,
     NESTED_RANGES,
     UK,
     UK_RANGES,
     dialplan,
     scenario,
+    two_sites,
     uk_with,
     view,
     view_of,
@@ -170,3 +172,22 @@ def test_ddi_numbers_go_down_the_pbx_trunk_and_the_pbx_may_present_only_its_own(
     own = [(exten, step) for exten, step in plan[f"ddi-{pbx}"]]
     assert own == [("+441632960002", "1,Return(yes)"), ("+441632960003", "1,Return(yes)"),
                    ("_[+0-9].", "1,Return()")]
+
+
+def test_each_ddi_goes_down_its_sites_pbx_trunk_and_each_pbx_presents_only_its_own() -> None:
+    s = two_sites('      - {id: depot, numbers: ["01632 960003"]}\n'
+                  '      - {id: yard, numbers: ["01632 960002"]}\n')
+    plan = dialplan(render(view_of(s, AFTER), s)["extensions.conf"])
+    # addresses in the order the numbers come: +441632960002's trunk first
+    deliver = dict(reversed(plan["cutover-deliver-callagenix"]))  # each one's first step
+    assert deliver["+441632960002"].startswith(
+        "1,Dial(PJSIP/pbx-acme-yard-callagenix/sip:${EXTEN}@127.1.0.1:5060,")
+    assert deliver["+441632960003"].startswith(
+        "1,Dial(PJSIP/pbx-acme-depot-callagenix/sip:${EXTEN}@127.1.0.2:5060,")
+    assert "PJSIP/441632960001," in deliver["+441632960001"]  # the mailbox's: a phone
+    for pbx, own in (("pbx-acme-depot-callagenix", "+441632960003"),
+                     ("pbx-acme-yard-callagenix", "+441632960002")):
+        assert plan[f"ddi-{pbx}"] == [(own, "1,Return(yes)"), ("_[+0-9].", "1,Return()")]
+        steps = [step for _, step in plan[f"from-{pbx}"]]
+        assert f"n,Gosub(ddi-{pbx},${{CUTOVER_DDI}},1)" in steps
+    assert "from-pbx-acme-callagenix" not in plan  # every DDI is on a site: no main trunk

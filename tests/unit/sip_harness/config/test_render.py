@@ -27,6 +27,7 @@ from .configs import (
     dialplan,
     scenario,
     sections,
+    two_sites,
     uk_with,
     view,
     view_of,
@@ -127,3 +128,20 @@ def test_a_one_way_audio_fault_mutes_that_phones_delivery_only() -> None:
     assert after[1].startswith("n,Dial(PJSIP/441632960002,")
     unfaulted = render(view_of(uk_with(), AFTER), uk_with())["extensions.conf"]
     assert "MUTEAUDIO" not in unfaulted
+
+
+def test_two_sites_are_two_pbx_trunks_each_with_its_own_address() -> None:
+    s = two_sites()
+    conf = render(view_of(s, AFTER), s)["pjsip.conf"]
+    found = sections(conf)
+    for name, host in (("pbx-acme-callagenix", "127.1.0.1"),
+                       ("pbx-acme-depot-callagenix", "127.1.0.2")):
+        options = {o["type"]: o for n, o in found if n == name}
+        assert set(options) == {"endpoint", "aor", "identify"}
+        assert options["endpoint"]["context"] == f"from-{name}"
+        assert options["aor"]["contact"] == f"sip:{host}:5060"
+        assert options["identify"]["match"] == host
+    assert "; Customer acme's PBX trunk on callagenix's hosted service, at 127.1.0.1: 1 DDI " \
+           "number(s)." in conf
+    assert "; Customer acme's PBX trunk at site depot on callagenix's hosted service, at " \
+           "127.1.0.2: 1 DDI number(s)." in conf

@@ -3,17 +3,19 @@ mailboxes, presented caller IDs, and what a misconfigure fault does to them."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
 
-from sim.errors import HarnessError
+from sim.errors import BadInputError, HarnessError
 from sim.model import simulate
 from sim.routing import RoutingCore
 from sip_harness.config import astdb_entries, hosted_phones, mailbox_pin, routing_view
 from sip_harness.config.view import hosted_pbxs
+from sip_harness.topology import PbxSite
 
-from .configs import AFTER, BEFORE, UK, scenario, uk_with, view, view_of
+from .configs import AFTER, BEFORE, UK, scenario, two_sites, uk_with, view, view_of
 
 
 def test_uk_checkpoints_are_the_instants_of_the_issue() -> None:
@@ -109,10 +111,10 @@ def test_phones_are_the_declared_extensions_and_mailboxes_the_rest_lands_on_the_
     assert list(hosted_phones(s)) == ["+441632960001"]
     before = view(UK, "before")
     assert before.phones == ("+441632960001",)
-    assert before.pbx == {"+441632960002": ("acme", "callagenix"),
-                          "+441632960003": ("acme", "callagenix")}
+    assert before.pbx == {"+441632960002": PbxSite("acme", "callagenix"),
+                          "+441632960003": PbxSite("acme", "callagenix")}
     trunks, endpoint = hosted_pbxs(s)
-    assert list(trunks) == [("acme", "callagenix")]
+    assert list(trunks) == [PbxSite("acme", "callagenix")]
     assert endpoint == {"+441632960002": "pbx-acme-callagenix",
                         "+441632960003": "pbx-acme-callagenix"}
 
@@ -122,3 +124,42 @@ def test_declared_extensions_get_phones_too() -> None:
                 "    authorised_signers: [Jane Holt]\n    extensions: [\"01632 960003\"]\n")
     assert list(hosted_phones(s)) == ["+441632960001", "+441632960003"]
     assert list(hosted_pbxs(s)[1]) == ["+441632960002"]
+
+
+def test_a_sites_ddi_numbers_land_on_that_sites_pbx_trunk_the_rest_on_the_main_one() -> None:
+    s = two_sites()
+    v = view_of(s, AFTER)
+    assert v.pbx == {"+441632960002": PbxSite("acme", "callagenix"),
+                     "+441632960003": PbxSite("acme", "callagenix", "depot")}
+    trunks, endpoint = hosted_pbxs(s)
+    assert {k: (t.name, t.host) for k, t in trunks.items()} == {
+        PbxSite("acme", "callagenix"): ("pbx-acme-callagenix", "127.1.0.1"),
+        PbxSite("acme", "callagenix", "depot"): ("pbx-acme-depot-callagenix", "127.1.0.2")}
+    assert endpoint == {"+441632960002": "pbx-acme-callagenix",
+                        "+441632960003": "pbx-acme-depot-callagenix"}
+
+
+def test_a_number_with_a_phone_stays_a_phone_whatever_site_it_is_on() -> None:
+    s = two_sites('      - {id: depot, numbers: ["01632 960001", "01632 960003"]}\n')
+    assert list(hosted_phones(s)) == ["+441632960001"]  # its mailbox: a phone
+    assert hosted_pbxs(s)[1] == {"+441632960002": "pbx-acme-callagenix",
+                                 "+441632960003": "pbx-acme-depot-callagenix"}
+
+
+def test_a_site_of_phones_only_has_no_pbx_trunk() -> None:
+    s = two_sites('      - {id: reception, numbers: ["01632 960001"]}\n')
+    assert [t.name for t in hosted_pbxs(s)[0].values()] == ["pbx-acme-callagenix"]
+
+
+def test_two_pbx_trunks_of_one_name_are_bad_input() -> None:
+    # customer acme's site "x" at callagenix, and a customer "acme-x" (its main site) there too
+    s = two_sites('      - {id: x, numbers: ["01632 960003"]}\n')
+    acme, order = s.customers[0], s.port_orders[0]
+    other = dataclasses.replace(acme, id="acme-x", numbers=("+441632960004",), voicemail=(),
+                                sites=())
+    s = dataclasses.replace(s, customers=(acme, other), port_orders=(order, dataclasses.replace(
+        order, id="x", customer="acme-x", numbers=("+441632960004",))))
+    with pytest.raises(BadInputError, match=r"PBX trunk pbx-acme-x-callagenix would be both "
+                       r"customer 'acme'.s site 'x' at callagenix and customer 'acme-x'.s "
+                       r"main site at callagenix: rename a customer or site id"):
+        hosted_pbxs(s)

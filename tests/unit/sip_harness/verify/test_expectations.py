@@ -53,3 +53,15 @@ def test_one_replay_serves_every_checkpoint_in_any_order() -> None:
     assert shared.model_runs == 1
     for name, at in points:
         assert expectations(Replay(s), name, at, "vodafone") == late_first[name]
+
+
+def test_each_ddi_number_is_expected_on_its_sites_pbx_trunk() -> None:
+    s = scenario("uk_ddi_two_sites")
+    exps = {e.number: e for e in expectations(Replay(s), "after_cutover",
+                                              s.checkpoint("after_cutover").at, "vodafone")}
+    assert exps["+441632963000"].pbx is None  # reception: a phone with voicemail
+    trunks = {n: e.pbx for n, e in exps.items() if e.pbx is not None}
+    assert trunks == {**{f"+4416329{n}": "pbx-harbour-callagenix" for n in range(63100, 63250)},
+                      **{f"+4416329{n}": "pbx-harbour-warehouse-callagenix"
+                         for n in range(63250, 63350)}}
+    assert all(e.carrier == "callagenix" and e.where.pbx for n, e in exps.items() if n in trunks)

@@ -46,6 +46,14 @@ def test_inbound_at_a_pbx_checks_place_request_uri_to_and_caller(
     assert where == (Where("callagenix", True, True) if got["ua"] == PBX else Where("bt", False))
 
 
+def test_a_ddi_delivered_to_another_sites_pbx_trunk_fails_naming_both() -> None:
+    got = arrival("pbx-acme-depot-callagenix", DDI, DDI, CALLER)
+    verdict, where = inbound_verdict(EXP, CALLER, got, "486 Busy Here")
+    assert not verdict.passed and where == Where("pbx-acme-depot-callagenix", False)
+    assert (f"expected callagenix (customer's PBX) on {PBX} (ported to callagenix); the call "
+            "arrived at pbx-acme-depot-callagenix") in verdict.reason
+
+
 def test_inbound_nowhere_says_what_the_caller_got() -> None:
     verdict, where = inbound_verdict(EXP, CALLER, None, "404")
     assert where is None and not verdict.passed

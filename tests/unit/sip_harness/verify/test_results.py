@@ -54,3 +54,18 @@ def test_the_table_groups_consecutive_numbers_with_the_same_cells_and_breaks_at_
     assert "+44 1632 960000-960344" in lines[0] and "345" in lines[0]
     assert "+44 1632 960345 " in lines[1] and "FAIL bt" in lines[1]
     assert "+44 1632 960346-960999" in lines[2] and "654" in lines[2]
+
+
+def test_a_ddi_block_split_between_two_sites_is_a_row_per_site_trunk() -> None:
+    rows = [CheckResult("after_cutover", f"+44163296{i:04d}", "inbound", "callagenix",
+                        "callagenix", True, "r") for i in range(300)]
+    main, depot = "pbx-acme-callagenix", "pbx-acme-depot-callagenix"
+    trunks = {f"+44163296{i:04d}": main if i < 100 else depot for i in range(300)}
+    lines = [line for line in _rendered(table(rows, "after_cutover", trunks=trunks)).splitlines()
+             if "+44" in line or "PBX trunk" in line]
+    assert "PBX trunk" in lines[0]
+    assert "+44 1632 960000-960099" in lines[1] and f" {main} " in lines[1]
+    assert "+44 1632 960100-960299" in lines[2] and depot in lines[2] and "200" in lines[2]
+    # one trunk: no column, one row, as before
+    single = _rendered(table(rows, "after_cutover", trunks=dict.fromkeys(trunks, main)))
+    assert "PBX trunk" not in single and single.count("+44") == 1
