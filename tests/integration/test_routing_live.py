@@ -196,7 +196,6 @@ def test_a_killed_asterisk_gives_exit_3_and_down_cleans_up(network: TrunkListene
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert main(["asterisk", "apply", UK, "--checkpoint", "before"]) == 3
-    assert time.monotonic() - started < 10
     assert "cutover asterisk down" in capsys.readouterr().err
     assert main(["asterisk", "down"]) == 0
     assert "crashed" in capsys.readouterr().out

@@ -103,7 +103,6 @@ def test_asterisk_killed_mid_suite_gives_exit_3(verify_state: Any,
     result: dict[str, int] = {}
     thread = threading.Thread(target=lambda: result.update(code=main(
         ["verify", UK, "--checkpoint", "after_cutover"])))
-    started = time.monotonic()
     thread.start()
     time.sleep(4.0)  # inside the suite: the voicemail call is ringing
     assert pid is not None and pid > 1, f"no Asterisk pid to kill: {pid!r}"
@@ -113,7 +112,6 @@ def test_asterisk_killed_mid_suite_gives_exit_3(verify_state: Any,
     assert result["code"] == 3
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Asterisk" in err[0], err
-    assert time.monotonic() - started < 30
     assert [p for p in multiprocessing.active_children() if "forkserver" not in (p.name or "")
             ] == []
     asterisk.down(state_file=verify_state.state_file)

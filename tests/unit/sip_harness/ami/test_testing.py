@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 
@@ -136,10 +135,8 @@ def test_a_handler_can_be_replaced_to_script_a_refusal(ami: AMIClient, fake: Fak
 
 def test_silence_never_answers_but_keeps_the_session(ami: AMIClient, fake: FakeAMI) -> None:
     fake.handlers["Ping"] = lambda a: SILENCE
-    started = time.monotonic()
     with pytest.raises(HarnessTimeout):
         ami.ping(timeout=0.2)
-    assert time.monotonic() - started < 1.0
     assert ami.connected
     assert ami.command("dialplan reload") == "Dialplan reloaded."  # the session still works
 
