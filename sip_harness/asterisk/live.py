@@ -13,6 +13,7 @@ reloaded only when the part of the routing state they hold (ranges, carriers, ph
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,7 @@ from sip_harness.config import (
     FAMILIES,
     RoutingView,
     astdb_entries,
+    hosted_pbxs,
     needs_reload,
     render,
     routing_view,
@@ -123,10 +125,12 @@ def _previous_scenario(running: RunningAsterisk) -> Scenario | None:
 
 def status_document(*, state_file: Path | None = None, scenario: Scenario | None = None
                     ) -> dict[str, Any]:
-    """``cutover asterisk status --json``: running, SIP and AMI addresses, and the carriers.
+    """``cutover asterisk status --json``: running, SIP and AMI addresses, the carriers and the
+    customers' PBX trunks (one per customer site and gaining carrier: where each sends from
+    and is delivered to, and how many DDI numbers land on it).
 
-    The carriers are those of ``scenario`` if given (the one just applied), else of the
-    scenario file the running Asterisk was configured from.
+    They are those of ``scenario`` if given (the one just applied), else of the scenario file
+    the running Asterisk was configured from.
     """
     document: dict[str, Any] = asterisk.status(state_file=state_file).to_json()
     running = asterisk.load_running(state_file or asterisk.state_file_path())
@@ -136,4 +140,10 @@ def status_document(*, state_file: Path | None = None, scenario: Scenario | None
         document["carriers"] = {
             cid: {"send_from": a.send_from, "deliver_to": a.deliver_to}
             for cid, a in carrier_addresses(scenario.carrier_ids).items()}
+        trunks, delivered = hosted_pbxs(scenario)
+        ddis = Counter(delivered.values())
+        document["pbx_trunks"] = {
+            t.name: {"customer": t.customer, "site": t.site, "carrier": t.carrier,
+                     "send_from": t.host, "deliver_to": t.deliver_to, "ddi_numbers": ddis[t.name]}
+            for t in trunks.values()}
     return document

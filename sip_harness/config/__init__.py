@@ -20,12 +20,19 @@ from sip_harness.config.astdb import (
 )
 from sip_harness.config.dialplan import VOICEMAIL_CONTEXT
 from sip_harness.config.render import CONFIG_FILES, render
-from sip_harness.config.view import RoutingView, hosted_phones, mailbox_pin, routing_view
+from sip_harness.config.view import (
+    RoutingView,
+    hosted_pbxs,
+    hosted_phones,
+    mailbox_pin,
+    routing_view,
+)
 
 __all__ = [
     "RoutingView",
     "routing_view",
     "hosted_phones",
+    "hosted_pbxs",
     "mailbox_pin",
     "render",
     "CONFIG_FILES",

@@ -197,6 +197,19 @@ def test_status_document_names_the_running_scenarios_carriers(fake: FakeAMI,
     assert document["instant"] == "2026-11-28T06:00:00+00:00"
     assert set(document["carriers"]) == {"bt", "callagenix", "vodafone"}
     assert set(document["carriers"]["bt"]) == {"send_from", "deliver_to"}
+    # uk_gnp_weekend: one mailbox (a phone), two DDI numbers on acme's main site's trunk
+    assert document["pbx_trunks"] == {"pbx-acme-callagenix": {
+        "customer": "acme", "site": None, "carrier": "callagenix", "send_from": "127.1.0.1",
+        "deliver_to": "127.1.0.1:5060", "ddi_numbers": 2}}
+
+
+def test_status_document_names_each_sites_pbx_trunk(fake: FakeAMI, state_file: Path) -> None:
+    sites = ROOT / "scenarios" / "uk_ddi_two_sites.yaml"
+    external_record(fake, state_file, scenario=sites, instant=None)
+    trunks = status_document(state_file=state_file)["pbx_trunks"]
+    assert {name: (t["site"], t["send_from"], t["ddi_numbers"]) for name, t in trunks.items()} \
+        == {"pbx-harbour-callagenix": (None, "127.1.0.1", 150),
+            "pbx-harbour-warehouse-callagenix": ("warehouse", "127.1.0.2", 100)}
 
 
 def test_status_document_when_nothing_runs(state_file: Path) -> None:
