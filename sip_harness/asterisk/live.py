@@ -5,10 +5,11 @@ instant a command needs, so the model runs forward once however many instants ar
 
 ``bring_up`` starts Asterisk with the config rendered from the routing state and loads the live
 part of it (ported numbers, presented caller IDs) into AstDB. ``move_to`` moves a running
-Asterisk to another instant without restarting it: AstDB entries are changed one by one, each
-confirmed by reading it back, and if any change is refused the ones already made are undone,
-so a failed move leaves the running Asterisk as it was. The config files are rewritten and
-reloaded only when the part of the routing state they hold (ranges, carriers, phones) changed.
+Asterisk to another instant without restarting it: only the AstDB entries that differ are
+changed (pipelined over AMI, then confirmed by reading the families back), and if any change is
+refused the ones made are undone, so a failed move leaves the running Asterisk as it was. The
+config files are rewritten and reloaded only when the part of the routing state they hold
+(ranges, carriers, phones) changed.
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ def apply_config(running: RunningAsterisk, config_files: Mapping[str, str], *,
     Returns the CLI reload commands run (``dialplan reload``, ...). Only files whose text
     changed are written and reloaded. For an external Asterisk, writing config is the user's
     business: HarnessError if any file is given. Live AstDB changes go through
-    :meth:`sip_harness.ami.client.AMIClient.set_db` instead.
+    :func:`sip_harness.ami.astdb.sync` instead.
     """
     if not config_files:
         return []
