@@ -65,7 +65,7 @@ name: bench_verify
 description: {ddi} DDI numbers and {boxes} extensions with voicemail, from bt to callagenix
 regime: uk
 seed: 1
-start: 2026-11-23T00:00:00Z
+start: 2026-10-19T00:00:00Z
 horizon: 2026-12-07T00:00:00Z
 routing: onward
 carriers:
@@ -89,7 +89,7 @@ port_orders:
   - id: acme-gnp
     customer: acme
     gaining: callagenix
-    submitted: 2026-11-23T10:00:00
+    submitted: 2026-10-19T10:00:00  # a lead time of up to 17 working days (a big order)
     requested_date: 2026-11-28T00:00:00
 traffic: {{origins: [vodafone]}}
 checkpoints:
@@ -193,6 +193,11 @@ def run(text: str, tmp: Path, name: str, *, concurrency: int, old_path: bool) ->
     state_file = tmp / f"{name}-asterisk.json"
     point = ("after_cutover", scenario.checkpoint("after_cutover").at)
     replay = Replay(scenario)
+    order = scenario.port_orders[0]
+    serving = {replay.at(point[1]).serving_carrier(n) for n in order.numbers}
+    if serving != {order.gaining}:  # else no phone answers and no box is reachable
+        raise SystemExit(f"{name}: the port is not active at {point[1]:%F %T} (numbers served "
+                         f"by {sorted(serving)}): the benchmark would not measure its claims")
     started = time.monotonic()
     running, _ = control.bring_up(replay, point[1], state_file=state_file)
     up_s = time.monotonic() - started

@@ -47,6 +47,7 @@ from sip_harness.agents.callboard import CallBoard, CallState
 from sip_harness.agents.invite import Arrival, parse_invite, user_part
 from sip_harness.agents.pjclasses import PjAccount as _PjAccount
 from sip_harness.agents.pjclasses import PjCall as _PjCall
+from sip_harness.agents.pjclasses import PjEndpoint as _PjEndpoint
 from sip_harness.agents.pjerrors import (
     ERROR_MAP,
     MAX_CALLS,
@@ -101,7 +102,7 @@ class SIPAgent(CallBoard):
             import pjsua2 as pj
 
             self._pj = pj
-            self._ep = ep = pj.Endpoint()
+            self._ep = ep = _PjEndpoint(self)
             ep.libCreate()
             cfg = pj.EpConfig()
             cfg.uaConfig.threadCnt = 0
@@ -220,6 +221,7 @@ class SIPAgent(CallBoard):
         with self._cond:
             self._interrupted = None
             self._arrivals.clear()
+            self._refusals.clear()
 
     # --- UAs -----------------------------------------------------------------------------
 
@@ -403,6 +405,24 @@ class SIPAgent(CallBoard):
         self._on_pump(run, f"{doing} call {cid}")
 
     # --- callbacks (pump thread) -----------------------------------------------------------
+
+    def _refused(self, prm: Any) -> None:
+        """pjsua answered an INVITE itself (486 once :data:`MAX_CALLS` calls are held): kept
+        as a refusal, not an arrival, so a check can tell the harness's fault from routing."""
+        uri, headers = parse_invite(prm.rdata.wholeMsg)
+        host_port = uri.split("@", 1)[-1].split(";", 1)[0].split(">", 1)[0]
+        host, _, port = host_port.partition(":")
+        try:
+            at = self._hosts.get((host, int(port or 5060)), "")
+        except ValueError:
+            at = ""
+        refusal = Arrival(ua=at, uri=uri, user=user_part(uri) or uri,
+                          from_user=user_part(headers.get("from", "")), pai_user=None,
+                          source=str(prm.rdata.srcAddress), headers=headers,
+                          answered=int(prm.statusCode))
+        with self._cond:
+            self._refusals.append(refusal)
+            self._cond.notify_all()
 
     def _incoming(self, account: Any, prm: Any) -> None:
         call = _PjCall(self, next(self._ids), account.name, account, prm.callId)

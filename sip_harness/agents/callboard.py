@@ -45,6 +45,7 @@ class CallBoard:
         self._cond = threading.Condition()
         self._states: dict[int, CallState] = {}
         self._arrivals: list[Arrival] = []
+        self._refusals: list[Arrival] = []   # INVITEs pjsua answered itself (slots full)
         self._interrupted: str | None = None
         self.max_live = 0
 
@@ -86,6 +87,13 @@ class CallBoard:
             return [a.as_dict() for a in self._arrivals
                     if all(getattr(a, k) == v for k, v in match.items())]
 
+    def refusals(self, **match: str) -> list[dict[str, Any]]:
+        """INVITEs this process refused before any UA saw them (pjsua answers 486 on its own
+        when all its call slots are taken), whose fields equal ``match``."""
+        with self._cond:
+            return [a.as_dict() for a in self._refusals
+                    if all(getattr(a, k) == v for k, v in match.items())]
+
     def wait_arrival(self, timeout: float, **match: str) -> dict[str, Any]:
         """Wait for an arrival whose fields equal ``match``; return it."""
         def ready() -> dict[str, Any] | None:
@@ -106,12 +114,14 @@ class CallBoard:
             for cid in ended:
                 del self._states[cid]
             self._arrivals.clear()
+            self._refusals.clear()
         return len(ended)
 
     def stats(self) -> dict[str, int]:
         with self._cond:
             live = sum(1 for s in self._states.values() if s.state != "disconnected")
-            return {"live": live, "max_live": self.max_live, "calls": len(self._states)}
+            return {"live": live, "max_live": self.max_live, "calls": len(self._states),
+                    "refused": len(self._refusals)}
 
     def _wait(self, ready: Callable[[], _T | None], timeout: float, what: str) -> _T:
         deadline = time.monotonic() + timeout

@@ -7,10 +7,16 @@ by a ``multiprocessing`` manager:
 
 - trunk workers: every carrier's trunk (``127.0.1.N:5060``), up to MAX_UAS per worker; a
   trunk records each call and rejects it at once (486), so it never holds a call slot;
-- phone workers: a few customer phones (``127.0.2.N:5060``) and one caller UA bound to the
+- phone workers: customer phones (``127.0.2.N:5060``) and one caller UA bound to the
   external callers' carrier address on a free port (Asterisk identifies a carrier by source
   address, any port), so the calls a phone's checks place and receive stay within
-  MAX_CALLS of one worker.
+  MAX_CALLS of one worker. The phones of a worker take turns: a check's call holds its
+  worker's line (:meth:`Fleet.line`) while it is up, so at most one check's two legs, and
+  the two of the one before that are still ending, hold the worker's slots
+  (:data:`SLOTS_PER_CALL`). Without the turns, two phones' checks at once took every slot;
+  an INVITE that finds every slot taken is answered 486 by pjsua itself, before the phone
+  sees it, and Asterisk then sends the call to voicemail: a spurious "arrived nowhere
+  (caller got 200 OK)".
 
 Workers are forked from a forkserver that has pjsua2 loaded; their stderr (pjlib's banner) goes
 to a log file in the fleet's directory. ``close`` stops every agent (all pjsua2 objects freed
@@ -31,19 +37,31 @@ from multiprocessing.managers import BaseManager
 from pathlib import Path
 from typing import Any
 
-from sim.errors import HarnessError
-from sip_harness.agents.agent import MAX_CALLS, MAX_UAS, SIPAgent, write_tone_wav
+from sim.errors import HarnessError, HarnessTimeout
+from sip_harness.agents.agent import MAX_UAS, SIPAgent, write_tone_wav
 from sip_harness.agents.audio import CALLEE_TONE, CALLER_TONE
 from sip_harness.agents.recorder import TrunkRecorder
+from sip_harness.patience import patience
 from sip_harness.topology import PhoneAddress, TrunkAddress
 
-__all__ = ["Fleet", "CALLER", "PHONES_PER_WORKER"]
+__all__ = ["Fleet", "CALLER", "PHONES_PER_WORKER", "SLOTS_PER_CALL", "LINE_WAIT"]
 
 #: The name of each phone worker's caller UA (an external carrier's caller).
 CALLER = "caller"
-#: Phones per worker: a phone's checks hold at most two calls at once (caller leg and phone
-#: leg), so two phones fit in MAX_CALLS.
-PHONES_PER_WORKER = max(1, MAX_CALLS // 2)
+#: Call slots a check's call may need in its worker: the leg it places from the worker's caller
+#: UA and the leg it lands on at the phone (2), plus the two legs of the call before, still
+#: ending: Asterisk hangs up the phone's leg a moment after the caller's, and pjsua frees an
+#: ended call's slot a moment after it reports it ended (a call placed then gets PJ_ETOOMANY and
+#: is placed again; an INVITE arriving then gets 486 from pjsua itself). One call at a time
+#: per worker (:meth:`Fleet.line`) fits MAX_CALLS.
+SLOTS_PER_CALL = 4
+#: Phones per worker. Their calls take turns on the worker's line, so this is not about slots:
+#: two keep 50 workers' lines busy for 100 phones, while each worker costs about 1% of a core
+#: even idle (its null sound device clocks the media bridge every 20 ms).
+PHONES_PER_WORKER = 2
+#: Seconds (stretched by the machine's load) a call waits for its turn on a worker's line;
+#: longer than any check's call (a voicemail deposit is about 10 s).
+LINE_WAIT = 60.0
 #: Seconds between calls that may end at a carrier trunk (see ``Fleet.pace``).
 TRUNK_GAP = 0.03
 _RTP_BASE = 10000
@@ -122,6 +140,7 @@ class Fleet:
         self._workers: list[_Worker] = []
         self._trunks: list[Any] = [] if trunks is None else [trunks]
         self._phone_agent: dict[str, Any] = {}
+        self._lines: dict[int, threading.Lock] = {}  # id(worker's agent) -> its line
         try:
             count = len(trunk_groups) + len(phone_groups)
             with ThreadPoolExecutor(max_workers=min(8, max(count, 1))) as pool:
@@ -139,6 +158,7 @@ class Fleet:
                          for c in group]
             for worker, group in zip(self._workers[len(trunk_groups):], phone_groups,
                                      strict=True):
+                self._lines[id(worker.agent)] = threading.Lock()
                 jobs.append((worker.agent, CALLER, caller_host, 0, None, False))
                 for number in group:
                     phone = phones[number]
@@ -193,6 +213,24 @@ class Fleet:
             self._next_trunk_call = max(now, self._next_trunk_call) + self._gap
         if wait > 0:
             time.sleep(wait)
+
+    @contextmanager
+    def line(self, agent: Any) -> Iterator[None]:
+        """Hold the line of ``agent``'s worker (a phone worker's, from :meth:`phone` or
+        :meth:`any_caller`) while the block places a call and waits for it to end: the calls
+        of the phones sharing a worker take turns, so they never need more than the worker's
+        call slots (:data:`SLOTS_PER_CALL` <= MAX_CALLS). Raises HarnessTimeout when the turn
+        does not come within :data:`LINE_WAIT` (stretched by the machine's load)."""
+        line = self._lines.get(id(agent))
+        if line is None:
+            raise HarnessError("that agent is not one of this fleet's phone workers")
+        if not line.acquire(timeout=patience(LINE_WAIT)):
+            raise HarnessTimeout(f"no turn on a phone worker's line within {LINE_WAIT:.0f} s "
+                                 "(its other phone's call did not end)")
+        try:
+            yield
+        finally:
+            line.release()
 
     @contextmanager
     def in_flight_call(self) -> Iterator[None]:

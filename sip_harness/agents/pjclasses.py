@@ -1,6 +1,6 @@
-"""The pjsua2 Account and Call subclasses of :class:`~sip_harness.agents.agent.SIPAgent`.
+"""The pjsua2 Endpoint, Account and Call subclasses of :class:`~sip_harness.agents.agent.SIPAgent`.
 
-Each callback hands the event to the agent that made the object (``_incoming``,
+Each callback hands the event to the agent that made the object (``_refused``, ``_incoming``,
 ``_state_changed``, ``_media_changed``, ``_digit``), on the pump thread. pjsua2 is imported and
 subclassed on first use, so importing this module stays light.
 """
@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["PjAccount", "PjCall"]
+__all__ = ["PjEndpoint", "PjAccount", "PjCall"]
 
 
-def _pj_classes() -> tuple[type, type]:
+def _pj_classes() -> tuple[type, type, type]:
     import pjsua2 as pj
+
+    class PjEndpoint(pj.Endpoint):  # type: ignore[misc]
+        def __init__(self, agent: Any) -> None:
+            super().__init__()
+            self.agent = agent
+
+        def onRejectedIncomingCall(self, prm: Any) -> None:  # noqa: N802 - pjsua2's name
+            # pjsua refused an INVITE itself, before any account saw it (all its call slots
+            # taken: it answers 486 and no onIncomingCall runs)
+            self.agent._refused(prm)
 
     class PjAccount(pj.Account):  # type: ignore[misc]
         def __init__(self, agent: Any, name: str) -> None:
@@ -38,7 +48,7 @@ def _pj_classes() -> tuple[type, type]:
         def onDtmfDigit(self, prm: Any) -> None:  # noqa: N802
             self.agent._digit(self, str(prm.digit))
 
-    return PjAccount, PjCall
+    return PjEndpoint, PjAccount, PjCall
 
 
 class _Lazy:
@@ -54,7 +64,9 @@ class _Lazy:
         return _CLASSES[self.index](*args)
 
 
-_CLASSES: tuple[type, type] | None = None
-#: Make a pjsua2 Account / Call subclass whose callbacks go to the agent (the pump thread).
-PjAccount = _Lazy(0)
-PjCall = _Lazy(1)
+_CLASSES: tuple[type, type, type] | None = None
+#: Make a pjsua2 Endpoint / Account / Call subclass whose callbacks go to the agent (the pump
+#: thread).
+PjEndpoint = _Lazy(0)
+PjAccount = _Lazy(1)
+PjCall = _Lazy(2)

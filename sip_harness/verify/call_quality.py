@@ -53,7 +53,7 @@ def inbound_with_audio(fleet: Fleet, exp: Expected, caller: str
             heard.update(_exchange(fleet, agent, cid, int(answered["call"])))
 
     _, state = checks.place(fleet, agent, CALLER, exp.number, caller, tag=tag, during=during)
-    arrival = checks.find_arrival(fleet, agent, exp.number, tag)
+    arrival = checks.arrival_of(fleet, agent, exp.number, tag)
     verdict, arrived = inbound_verdict(exp, caller, arrival,
                                        f"{state['status']} {state['reason']}")
     inbound = CheckResult(exp.checkpoint, exp.number, "inbound", *verdict,

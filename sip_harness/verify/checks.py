@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sim.errors import HarnessTimeout
+from sim.errors import HarnessError, HarnessTimeout
 from sip_harness.agents.agent import CALL_TAG_HEADER, call_error
 from sip_harness.agents.audio import ToneListener
 from sip_harness.agents.fleet import CALLER, Fleet
@@ -44,7 +44,7 @@ from sip_harness.verify.judge import inbound_verdict, outbound_verdict, sip_evid
 
 __all__ = ["CheckResult", "CHECKS", "inbound", "outbound_callerid", "voicemail",
            "unallocated", "derived_checks", "place", "pause", "call_tag", "find_arrival",
-           "tagged", "sip_evidence"]
+           "arrival_of", "tagged", "sip_evidence"]
 
 #: The checks of a number, in the order of the table's columns.
 CHECKS = ("inbound", "audio", "outbound_callerid", "voicemail", "not_ported", "rollback")
@@ -91,9 +91,10 @@ def place(fleet: Fleet, agent: Any, ua: str, number: str, caller: str | None,
           ) -> tuple[int, dict[str, Any]]:
     """Place a call from ``ua`` to ``number`` and wait until it is ``until``; then run
     ``during(call id, state)`` if given (the call is still up) and hang up. Returns the call's
-    id and its state."""
+    id and its state. The call holds its worker's line (:meth:`Fleet.line`) until it has
+    ended: the phones sharing the worker take turns, so its call slots never run out."""
     fleet.pace()
-    with fleet.in_flight_call():
+    with fleet.line(agent), fleet.in_flight_call():
         cid = agent.call(ua, _uri(number), caller=caller, tag=tag)
         try:
             state = agent.wait_call(cid, until, patience(timeout))
@@ -124,7 +125,7 @@ def inbound(fleet: Fleet, exp: Expected, caller: str) -> tuple[CheckResult, Wher
     agent = fleet.phone(exp.number)
     tag = call_tag("in", exp.number)
     _, state = _place(fleet, agent, CALLER, exp.number, caller, tag=tag)
-    arrival = find_arrival(fleet, agent, exp.number, tag)
+    arrival = arrival_of(fleet, agent, exp.number, tag)
     verdict, arrived = inbound_verdict(exp, caller, arrival,
                                        f"{state['status']} {state['reason']}")
     return CheckResult(exp.checkpoint, exp.number, "inbound", *verdict,
@@ -141,6 +142,22 @@ def find_arrival(fleet: Fleet, agent: Any, number: str, tag: str) -> dict[str, A
     number, or at any trunk (a Request-URI rewritten on the way); None if it arrived nowhere."""
     return tagged(agent.arrivals(ua=number), tag) or tagged(
         fleet.trunk_arrivals(user=number), tag) or tagged(fleet.trunk_arrivals(), tag)
+
+
+def arrival_of(fleet: Fleet, agent: Any, number: str, tag: str) -> dict[str, Any] | None:
+    """:func:`find_arrival`, but a call the phone's own process refused is the harness's fault,
+    not the routing's: pjsua answers an INVITE 486 by itself when the worker's call slots are
+    all taken (the phone never sees it, and Asterisk then hands the call to voicemail). That
+    raises HarnessError, so the check is placed again (the runner's retry) rather than failing
+    with "arrived nowhere"."""
+    arrival = find_arrival(fleet, agent, number, tag)
+    if arrival is None:
+        refused = tagged(agent.refusals(ua=number), tag)
+        if refused is not None:
+            raise HarnessError(f"the call to {number} was refused by its phone's own pjsua2 "
+                               f"process ({refused['answered']}: all its call slots were taken),"
+                               " before the phone saw it")
+    return arrival
 
 
 def tagged(arrivals: list[dict[str, Any]], tag: str) -> dict[str, Any] | None:
@@ -192,7 +209,7 @@ def voicemail(fleet: Fleet, ami: AMIClient, exp: Expected, caller: str,
     mark = ami.mark()
     agent.set_policy(caller, "ring")
     try:
-        with fleet.in_flight_call():
+        with fleet.line(agent), fleet.in_flight_call():
             cid = agent.call(CALLER, _uri(exp.number), caller=caller)
             try:
                 state = agent.wait_call(cid, "media", RING_SECONDS + patience(ANSWER_TIMEOUT))
@@ -260,7 +277,7 @@ def _retrieve(fleet: Fleet, agent: Any, number: str, box: str, enough: float) ->
     path = fleet.dir / f"heard-{next(_RECORDINGS)}-{number.lstrip('+')}.wav"
     heard = ToneListener(path)
     try:
-        with fleet.in_flight_call():
+        with fleet.line(agent), fleet.in_flight_call():
             cid = agent.call(number, _uri(VOICEMAIL_MAIN))
             try:
                 agent.wait_call(cid, "media", patience(ANSWER_TIMEOUT))

@@ -47,7 +47,7 @@ def test_the_pump_wakes_the_waiter() -> None:
     finally:
         timer.join()
     assert (got["status"], got["confirmed"]) == (200, True)
-    assert board.stats() == {"live": 1, "max_live": 0, "calls": 1}
+    assert board.stats() == {"live": 1, "max_live": 0, "calls": 1, "refused": 0}
 
 
 def test_a_call_ended_before_it_answered_carries_its_status() -> None:

@@ -16,10 +16,17 @@ from typing import Any
 
 import pytest
 
-from sim.errors import HarnessError
+from sim.errors import HarnessError, HarnessTimeout
 from sip_harness.agents import fleet as fleet_module
 from sip_harness.agents.agent import MAX_CALLS, MAX_UAS
-from sip_harness.agents.fleet import CALLER, PHONES_PER_WORKER, TRUNK_GAP, Fleet
+from sip_harness.agents.fleet import (
+    CALLER,
+    LINE_WAIT,
+    PHONES_PER_WORKER,
+    SLOTS_PER_CALL,
+    TRUNK_GAP,
+    Fleet,
+)
 from sip_harness.topology import PhoneAddress, TrunkAddress
 
 CALLER_HOST = "127.0.1.3"  # the external callers' carrier (vodafone in uk_gnp_weekend)
@@ -123,10 +130,78 @@ def by_index(workers: Workers) -> list[FakeWorker]:
 
 # --- constants ---------------------------------------------------------------------------------
 
-def test_two_phones_per_worker_fit_its_call_slots() -> None:
-    # each phone's checks hold at most two calls at once
-    assert (MAX_CALLS, PHONES_PER_WORKER, CALLER, TRUNK_GAP) == (4, 2, "caller", 0.03)
-    assert PHONES_PER_WORKER * 2 <= MAX_CALLS
+def test_one_call_at_a_time_per_worker_fits_its_call_slots() -> None:
+    # a call's two legs (caller's, phone's) and the two of the call before, still ending: four
+    # slots, all this wheel's pjsua gives a process. Two phones' calls at once needed more.
+    assert (MAX_CALLS, SLOTS_PER_CALL, PHONES_PER_WORKER, CALLER, TRUNK_GAP) == (
+        4, 4, 2, "caller", 0.03)
+    assert SLOTS_PER_CALL <= MAX_CALLS < PHONES_PER_WORKER * SLOTS_PER_CALL
+
+
+# --- a worker's line: its phones' calls take turns ---------------------------------------------
+
+@pytest.fixture
+def no_patience(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn waited for is LINE_WAIT as given (patience() would stretch it on a busy machine),
+    made short: a wait that cannot succeed ends soon."""
+    monkeypatch.setattr(fleet_module, "patience", lambda seconds: seconds)
+    monkeypatch.setattr(fleet_module, "LINE_WAIT", 0.05)
+
+
+def test_the_phones_of_one_worker_take_turns_on_its_line(fleet: Fleet, no_patience: None
+                                                         ) -> None:
+    first, second, third = phones(3)   # the first two share a worker, the third has its own
+    assert fleet.phone(first) is fleet.phone(second) is not fleet.phone(third)
+    got: list[BaseException | None] = []
+
+    def other(number: str) -> None:
+        try:
+            with fleet.line(fleet.phone(number)):
+                got.append(None)
+        except HarnessError as exc:
+            got.append(exc)
+
+    with fleet.line(fleet.phone(first)):
+        for number in (second, third):
+            thread = threading.Thread(target=other, args=(number,))
+            thread.start()
+            thread.join()
+    # the worker's other phone had to wait for the turn (and gave up); the other worker's not
+    assert isinstance(got[0], HarnessTimeout) and got[1] is None
+    assert "no turn on a phone worker's line within" in str(got[0])
+    other(second)   # the line is free again once the call has ended
+    assert got[2] is None
+
+
+def test_the_line_is_free_again_after_a_call_that_failed(fleet: Fleet, no_patience: None
+                                                        ) -> None:
+    agent = fleet.phone(phones(1).popitem()[0])
+    with pytest.raises(RuntimeError), fleet.line(agent):
+        raise RuntimeError("the call failed")
+    with fleet.line(agent):
+        pass
+
+
+def test_lines_of_different_workers_are_held_at_once(fleet: Fleet) -> None:
+    # two calls on two workers' lines meet inside them: no turns between workers
+    meet = threading.Barrier(2, timeout=LINE_WAIT)
+    numbers = list(phones(3))
+
+    def hold(number: str) -> None:
+        with fleet.line(fleet.phone(number)):
+            meet.wait()
+
+    thread = threading.Thread(target=hold, args=(numbers[0],))
+    thread.start()
+    hold(numbers[2])
+    thread.join()
+    assert not meet.broken
+
+
+def test_only_a_phone_workers_agent_has_a_line(fleet: Fleet) -> None:
+    with pytest.raises(HarnessError, match="not one of this fleet's phone workers"), \
+            fleet.line(object()):
+        pass
 
 
 # --- spreading the UAs over workers ------------------------------------------------------------

@@ -55,6 +55,7 @@ class FakeAgent:
     def __init__(self, final: dict[str, Any] | Exception = OK) -> None:
         self.final = final
         self.seen: list[dict[str, Any]] = []
+        self.refused: list[dict[str, Any]] = []   # INVITEs its process answered itself
         self.calls: list[tuple[str, str, str | None]] = []
         self.log: list[str] = []
 
@@ -80,12 +81,18 @@ class FakeAgent:
                 for a in self.seen if all(a[k] == v for k, v in match.items())]
 
 
+    def refusals(self, **match: str) -> list[dict[str, Any]]:
+        return [{**a, "headers": {"x-cutover-call": LAST_TAG[0], **a["headers"]}}
+                for a in self.refused if all(a[k] == v for k, v in match.items())]
+
+
 class FakeFleet:
     """phone(), any_caller(), pace(), in_flight_call() and trunk_arrivals(), as Fleet has."""
 
     def __init__(self, agent: FakeAgent, trunk: FakeAgent | None = None) -> None:
         self.agent, self.trunk = agent, trunk or FakeAgent()
         self.paced = self.calls = self.in_flight = 0
+        self.lines: list[Any] = []   # the agent of each call's line, in order
 
     def phone(self, number: str) -> FakeAgent:
         if number != NUMBER:
@@ -97,6 +104,11 @@ class FakeFleet:
 
     def pace(self) -> None:
         self.paced += 1
+
+    @contextmanager
+    def line(self, agent: Any) -> Iterator[None]:
+        self.lines.append(agent)
+        yield
 
     @contextmanager
     def in_flight_call(self) -> Iterator[None]:
@@ -128,6 +140,7 @@ def test_inbound_passes_at_the_customers_phone_with_the_callers_number() -> None
     assert agent.calls == [(CALLER, f"sip:{NUMBER}@127.0.0.1:5060", CALLER_ID)]
     assert agent.log == ["call", "wait final", "hangup", "wait disconnected"]
     assert (fleet.paced, fleet.calls, fleet.in_flight) == (1, 1, 0)
+    assert fleet.lines == [agent]   # the call held its worker's line
 
 
 def test_inbound_before_the_port_passes_at_the_losing_carriers_trunk() -> None:
@@ -168,6 +181,24 @@ def test_inbound_that_arrives_nowhere_says_what_the_caller_got() -> None:
     assert result.reason.endswith("the call arrived nowhere (caller got 480 Temporarily "
                                   "Unavailable)")
     assert result.reason.startswith(f"{NUMBER} at after_cutover: expected callagenix")
+
+
+def test_inbound_refused_by_the_phones_own_process_is_a_harness_error_not_arrived_nowhere(
+        ) -> None:
+    # pjsua answered 486 itself (the worker's call slots were full) and Asterisk took the call
+    # to voicemail: the caller got 200, the phone saw nothing. That is the harness's fault, so
+    # the check raises (the runner places it again) instead of failing the number.
+    agent = FakeAgent()
+    refused = arrival(NUMBER, "441632960001", CALLER_ID)
+    refused["answered"] = 486
+    agent.refused.append(refused)
+    with pytest.raises(HarnessError, match=r"refused by its phone's own pjsua2 process \(486: "
+                       r"all its call slots were taken\)"):
+        inbound(FakeFleet(agent), EXP, CALLER_ID)
+    # a refusal of another call (another tag) changes nothing: arrived nowhere, as it did
+    refused["headers"]["x-cutover-call"] = "in-0-earlier"
+    result, where = inbound(FakeFleet(agent), EXP, CALLER_ID)
+    assert where is None and result.passed is False and result.observed == "nowhere"
 
 
 def test_inbound_with_the_wrong_caller_id_says_so_not_that_it_arrived_nowhere() -> None:

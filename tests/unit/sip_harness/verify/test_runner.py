@@ -127,6 +127,9 @@ class FakePhone:
         with self.net.lock:
             return [a for a in self.seen if all(a[k] == v for k, v in match.items())]
 
+    def refusals(self, **match: str) -> list[dict[str, Any]]:
+        return []  # this fake's process never runs out of call slots
+
 
 class FakeAsterisk:
     """The fleet's interface over a network routed as Asterisk is at the state last applied.
@@ -151,6 +154,7 @@ class FakeAsterisk:
         self.interrupted = threading.Event()
         self.reasons: list[str] = []
         self.resumes = self.calls = self.in_flight = self.max_in_flight = self.paced = 0
+        self.lines: list[Any] = []   # the agent of each call's line, in order
         self.processes = 2
         self._dir = tempfile.TemporaryDirectory(prefix="fake-fleet-")  # the Fleet's own dir
         self.dir = Path(self._dir.name)
@@ -213,6 +217,12 @@ class FakeAsterisk:
     def pace(self) -> None:
         with self.lock:
             self.paced += 1
+
+    @contextmanager
+    def line(self, agent: Any) -> Iterator[None]:
+        with self.lock:
+            self.lines.append(agent)
+        yield
 
     @contextmanager
     def in_flight_call(self) -> Iterator[None]:
