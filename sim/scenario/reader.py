@@ -221,12 +221,14 @@ class Reader(FieldReader):
             else:
                 numbers, ddi = (cust.numbers if cust else ()), cid in self.ddi_blocks
             # UK complex DDI: some, not all, of the numbers of one of the customer's blocks
-            part = any(b & set(numbers) and not b <= set(numbers)
+            of_order = set(numbers)
+            part = any(b & of_order and not b <= of_order
                        for b in self.ddi_blocks.get(str(cid), ()))
             ddi = ddi or part
             if cust and former is None:
+                own = set(cust.numbers)  # a set: an order of 100,000 numbers is not quadratic
                 for n in numbers:
-                    if n not in cust.numbers:
+                    if n not in own:
                         self.err(key_path(p, "numbers"), f"{n} is not a number of customer {cid!r}")
             held = former.gaining if former else cust.carrier if cust else None
             losing = self.get(d, "losing", p, self.carrier_ref, held)
