@@ -70,6 +70,7 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
         secret = ami_secret or os.environ.get("CUTOVER_AMI_SECRET", "")
         if not host or not port.isdigit() or not secret:
             raise BadInput("--ami needs HOST:PORT and --ami-secret (or $CUTOVER_AMI_SECRET)")
+    trunks = hosted_pbxs(scenario)[1]  # each DDI number's PBX trunk (one per customer site)
     stats: dict[str, Any] = {}
     tty = sys.stderr.isatty()
     # the files exist (valid, empty) from here on, whatever happens next
@@ -113,11 +114,10 @@ def verify(scenario_path: str, checkpoints: tuple[str, ...], instants: tuple[dat
             if stop is not None:
                 stop()
             if html_path is not None:  # the checks done so far, also after an interruption
-                _write_html(html_path, journal.results, scenario.name, stats)
+                _write_html(html_path, journal.results, scenario.name, stats, trunks)
     from rich.console import Console
 
     console = Console()
-    trunks = hosted_pbxs(scenario)[1]  # each DDI number's PBX trunk (one per customer site)
     for name, _ in points:
         console.print(report.table(results, name, trunks=trunks))
     for failed in (r for r in results if r.passed is False):
@@ -226,10 +226,11 @@ def _uninterruptible() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _write_html(path: Path, results: Any, suite: str, stats: dict[str, Any]) -> None:
+def _write_html(path: Path, results: Any, suite: str, stats: dict[str, Any],
+                trunks: dict[str, str]) -> None:
     from sip_harness.verify.html_report import write_verify_report
 
     try:
-        write_verify_report(path, results, suite=suite, stats=stats)
+        write_verify_report(path, results, suite=suite, stats=stats, trunks=trunks)
     except OSError as exc:
         raise BadInput(f"{path}: cannot write the HTML report: {exc.strerror or exc}") from exc

@@ -65,7 +65,7 @@ def explanation(record: Mapping[str, Any]) -> str:
     return ""
 
 
-def _matrix(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def _matrix(rows: list[dict[str, Any]], trunks: Mapping[str, str]) -> dict[str, Any]:
     checks = [c for c in _ORDER if any(r["check"] == c for r in rows)]
     checks += sorted({r["check"] for r in rows} - set(checks))
     by_number: dict[str, dict[str, dict[str, Any]]] = {}
@@ -81,20 +81,33 @@ def _matrix(rows: list[dict[str, Any]]) -> dict[str, Any]:
              "retried": bool(cells[c].get("retried")) if c in cells else False}
             for c in checks]}
         (failing if any(c["status"] == "fail" for c in row["cells"]) else rest).append(row)
-    key = {id(row): tuple(c["status"] for c in row["cells"]) for row in rest}
+    # DDI numbers on more than one PBX trunk (a customer with several sites): a row per trunk
+    by_trunk = len({trunks[n] for n in by_number if n in trunks}) > 1
+    for row in failing:
+        row["trunk"] = trunks.get(row["number"], "")
+    key = {id(row): ((trunks.get(row["number"], ""),) if by_trunk else ())
+           + tuple(c["status"] for c in row["cells"]) for row in rest}
     groups = group_numbers((row["number"], key[id(row)]) for row in
                            sorted(rest, key=lambda r: r["number"]))
     grouped = [{"first": g.first, "last": g.last, "count": g.count, "label": g.label,
-                "statuses": list(g.key)} for g in groups]
+                "trunk": g.key[0] if by_trunk else "",
+                "statuses": list(g.key[1:] if by_trunk else g.key)} for g in groups]
     counts = Counter(status(r) for r in rows)
     return {"checks": [{"check": c, "heading": HEADINGS.get(c, c)} for c in checks],
             "failing": failing, "grouped": grouped, "numbers": len(by_number),
+            "by_trunk": by_trunk,
             "passed": counts["pass"], "failed": counts["fail"], "na": counts["n/a"]}
 
 
 def verify_report(records: Iterable[Any], *, suite: str,
-                  stats: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The page's content: totals, failures with ladders, a matrix per checkpoint (pure)."""
+                  stats: Mapping[str, Any] | None = None,
+                  trunks: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The page's content: totals, failures with ladders, a matrix per checkpoint (pure).
+
+    ``trunks``: DDI number -> the PBX trunk it is delivered to; where they are more than one
+    (a customer with several sites), the matrix has a PBX trunk column and a row never spans
+    two trunks.
+    """
     rows = [_record(r) for r in records]
     checkpoints = list(dict.fromkeys(r["checkpoint"] for r in rows))
     failures = []
@@ -115,7 +128,8 @@ def verify_report(records: Iterable[Any], *, suite: str,
                    "checks": len(rows), "numbers": len({r["number"] for r in rows}),
                    "retried": sum(bool(r.get("retried")) for r in rows)},
         "stats": dict(stats or {}),
-        "checkpoints": [{"name": c, **_matrix([r for r in rows if r["checkpoint"] == c])}
+        "checkpoints": [{"name": c, **_matrix([r for r in rows if r["checkpoint"] == c],
+                                              trunks or {})}
                         for c in checkpoints],
         "failures": failures,
         "passing": passing,
@@ -124,16 +138,19 @@ def verify_report(records: Iterable[Any], *, suite: str,
 
 
 def render_verify_report(records: Iterable[Any], *, suite: str,
-                         stats: Mapping[str, Any] | None = None) -> str:
+                         stats: Mapping[str, Any] | None = None,
+                         trunks: Mapping[str, str] | None = None) -> str:
     """The verification's page as text: self-contained (inline CSS, JS and SVG)."""
     return render("verify.html.j2", packages=("sip_harness.verify",),
-                  **verify_report(records, suite=suite, stats=stats))
+                  **verify_report(records, suite=suite, stats=stats, trunks=trunks))
 
 
 def write_verify_report(path: str | Path, records: Iterable[Any], *, suite: str,
-                        stats: Mapping[str, Any] | None = None) -> Path:
+                        stats: Mapping[str, Any] | None = None,
+                        trunks: Mapping[str, str] | None = None) -> Path:
     """Write the page to ``path`` whole or not at all. Raises OSError."""
-    return write_page(path, render_verify_report(records, suite=suite, stats=stats))
+    return write_page(path, render_verify_report(records, suite=suite, stats=stats,
+                                                 trunks=trunks))
 
 
 def read_records(path: str | Path) -> list[dict[str, Any]]:

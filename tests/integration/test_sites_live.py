@@ -48,7 +48,8 @@ def records(path: Path) -> list[dict[str, Any]]:
 
 def test_each_sites_ddi_numbers_arrive_on_that_sites_pbx_trunk(
         verify_state: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["verify", str(SITES), "--json", str(tmp_path / "r.jsonl")])
+    code = main(["verify", str(SITES), "--json", str(tmp_path / "r.jsonl"),
+                 "--html", str(tmp_path / "r.html")])
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
     rows = records(tmp_path / "r.jsonl")
@@ -78,6 +79,10 @@ def test_each_sites_ddi_numbers_arrive_on_that_sites_pbx_trunk(
             and "pbx-harbour-callagenix" in line]
     assert [line for line in table.splitlines() if "+44 1632 963250-963349" in line
             and "pbx-harbour-warehouse-callagenix" in line]
+    # ... and so is the HTML page's matrix
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.count("<th>PBX trunk</th>") == 2  # both checkpoints
+    assert page.count('<td class="mono trunk">pbx-harbour-warehouse-callagenix</td>') == 2
 
 
 def test_every_ddi_delivered_to_the_head_office_fails_exactly_the_warehouses_numbers(

@@ -67,3 +67,22 @@ def test_the_page_can_be_made_from_a_json_lines_file(tmp_path: Path) -> None:
     assert len(rows) == 4
     out = html_report.write_verify_report(tmp_path / "verify.html", rows, suite="ddi")
     assert 'data-figure="passed">2<' in out.read_text(encoding="utf-8")
+
+
+def test_a_block_split_between_two_sites_is_a_row_per_site_trunk() -> None:
+    main, depot = "pbx-acme-callagenix", "pbx-acme-depot-callagenix"
+    trunks = {f"+441632960{i:03d}": main if i < 700 else depot for i in range(1000)}
+    content = html_report.verify_report(records(), suite="ddi", trunks=trunks)
+    (checkpoint,) = content["checkpoints"]
+    assert checkpoint["by_trunk"]
+    assert [(g["first"], g["count"], g["trunk"], g["statuses"]) for g in checkpoint["grouped"]] == [
+        ("+441632960000", 500, main, ["pass", "n/a"]),
+        ("+441632960501", 199, main, ["pass", "n/a"]),
+        ("+441632960700", 300, depot, ["pass", "n/a"])]
+    assert checkpoint["failing"][0]["trunk"] == main
+    page = html_report.render_verify_report(records(), suite="ddi", trunks=trunks)
+    assert "<th>PBX trunk</th>" in page and page.count('class="mono trunk"') == 4
+    # one trunk: no column, as before
+    single = html_report.verify_report(records(), suite="ddi", trunks=dict.fromkeys(trunks, main))
+    assert not single["checkpoints"][0]["by_trunk"]
+    assert "PBX trunk" not in html_report.render_verify_report(records(), suite="ddi")
