@@ -26,18 +26,20 @@ def ami_options(f: Any) -> Any:
 
 
 def ami_session(ami_address: str | None, ami_user: str, ami_secret: str | None) -> Any:
-    """A callable opening an AMI session: the external Asterisk's, else the running one's."""
+    """A callable opening an AMI session: the external Asterisk's, else the running one's.
+
+    The session takes no events: the watch only reads and writes AstDB, for hours."""
     from sip_harness.ami import AMIClient
     from sip_harness.asterisk import runner
 
     if ami_address is None:
         running = runner.require_running()
-        return running.ami
+        return lambda: running.ami(events=False)
     host, _, port = ami_address.rpartition(":")
     secret = ami_secret or os.environ.get("CUTOVER_AMI_SECRET", "")
     if not host or not port.isdigit() or not secret:
         raise BadInput("--ami needs HOST:PORT and --ami-secret (or $CUTOVER_AMI_SECRET)")
-    return lambda: AMIClient.connect(host, int(port), ami_user, secret)
+    return lambda: AMIClient.connect(host, int(port), ami_user, secret, events=False)
 
 
 @click.command(short_help="Watch every number flip, live, against the plan.")

@@ -105,6 +105,7 @@ class AMIClient:
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._responses: dict[str, Message] = {}
+        self._waiting: set[str] = set()  # actions sent whose response nobody has taken yet
         self._lists: dict[str, list[Message]] = {}
         self._events: deque[tuple[int, Message]] = deque(maxlen=_EVENT_BUFFER)
         self._seq = 0
@@ -117,8 +118,14 @@ class AMIClient:
 
     @classmethod
     def connect(cls, host: str, port: int, username: str, secret: str, *,
-                timeout: float = DEFAULT_TIMEOUT) -> AMIClient:
-        """Connect and log in. Raises AMIError (refused, bad credentials) or HarnessTimeout."""
+                timeout: float = DEFAULT_TIMEOUT, events: bool = True) -> AMIClient:
+        """Connect and log in. Raises AMIError (refused, bad credentials) or HarnessTimeout.
+
+        ``events=False`` logs in with ``Events: off``: Asterisk then sends this session only
+        the answers to its actions (list actions' events included), not every call's dozens
+        of events, which a session that never waits for one (the watcher's, for hours) would
+        only read, parse and drop.
+        """
         address = f"{host}:{port}"
         try:
             sock = socket.create_connection((host, port), timeout=patience(timeout))
@@ -128,7 +135,7 @@ class AMIClient:
         client = cls(sock, address, timeout=timeout)
         try:
             client.action("Login", describe=f"login as {username}", Username=username,
-                          Secret=secret, Events="on")
+                          Secret=secret, Events="on" if events else "off")
         except BaseException:
             client.close(logoff=False)
             raise
@@ -196,6 +203,8 @@ class AMIClient:
         if window < 1:
             raise ValueError(f"window must be at least 1, got {window}")
         prepared = [self._prepare(name, fields, describe) for name, fields, describe in actions]
+        with self._cond:
+            self._waiting.update(action_id for action_id, _, _ in prepared)
         limit, words = stretched(self.timeout if timeout is None else timeout)
         results: list[Message | AMIError | None] = [None] * len(prepared)
         waiting: deque[tuple[int, float]] = deque()   # (index, deadline), oldest first
@@ -353,8 +362,9 @@ class AMIClient:
         action_id, what, payload = self._prepare(name, fields, describe)
         limit, words = stretched(self.timeout if timeout is None else timeout)
         deadline = time.monotonic() + limit
-        if collect:
-            with self._cond:
+        with self._cond:
+            self._waiting.add(action_id)
+            if collect:
                 self._lists[action_id] = []
         try:
             self._send(payload, what)
@@ -378,6 +388,8 @@ class AMIClient:
                 return response, events
             finally:
                 self._lists.pop(action_id, None)
+                self._waiting.discard(action_id)
+                self._responses.pop(action_id, None)  # one that came too late stays nowhere
 
     def _await(self, ready: Callable[[], _T | None], deadline: float, what: str, limit: str,
                thing: str) -> _T:
@@ -398,6 +410,7 @@ class AMIClient:
         with self._cond:
             self._lists.pop(action_id, None)
             self._responses.pop(action_id, None)
+            self._waiting.discard(action_id)
 
     def _read_loop(self) -> None:
         buffer = b""
@@ -429,12 +442,16 @@ class AMIClient:
         with self._cond:
             action_id = message.get("ActionID", "")
             if "Response" in message:
-                self._responses[action_id] = message
+                if action_id in self._waiting:  # a late answer to a timed-out action: dropped
+                    self._responses[action_id] = message
             elif "Event" in message:
                 if action_id in self._lists:
+                    # a list action's answer (DBGetResponse): its caller's, not the stream's,
+                    # which a session reading AstDB every round would otherwise fill with them
                     self._lists[action_id].append(message)
-                self._seq += 1
-                self._events.append((self._seq, message))
+                else:
+                    self._seq += 1
+                    self._events.append((self._seq, message))
             self._cond.notify_all()
 
 

@@ -59,6 +59,7 @@ class FakeAMI:
         self._server = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._server.getsockname()[1]
         self._conns: list[socket.socket] = []
+        self._quiet: set[socket.socket] = set()  # sessions logged in with Events: off
         self._thread = threading.Thread(target=self._serve, daemon=True, name="fake-ami")
         self._thread.start()
 
@@ -94,9 +95,16 @@ class FakeAMI:
         self._thread.join(timeout=2)
 
     def send_event(self, event: dict[str, str]) -> None:
-        """Send an unsolicited event to every connected client."""
+        """Send an unsolicited event to every connected client that takes events (as Asterisk,
+        none to a session logged in with ``Events: off``)."""
         for conn in self._conns:
-            conn.sendall(_block(event))
+            if conn not in self._quiet:
+                conn.sendall(_block(event))
+
+    def send_block(self, block: dict[str, str]) -> None:
+        """Send any block (a late response, say) to every connected client."""
+        for conn in self._conns:
+            conn.sendall(_block(block))
 
     # --- canned behaviour ----------------------------------------------------------------
 
@@ -158,7 +166,12 @@ class FakeAMI:
                         return
                     if isinstance(reply, str):  # SILENCE: never answer
                         continue
+                    quiet = action.get("Action") == "Login" and action.get("Events") == "off"
+                    if quiet:
+                        self._quiet.add(conn)
                     for block in reply:
+                        if block.get("Event") in _UNSOLICITED and quiet:
+                            continue
                         if block.get("Event") not in _UNSOLICITED:
                             block = {**block, "ActionID": action.get("ActionID", "")}
                         conn.sendall(_block(block))

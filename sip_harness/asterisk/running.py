@@ -73,10 +73,11 @@ class RunningAsterisk:
     def ami_address(self) -> str:
         return f"{self.host}:{self.ami_port}"
 
-    def ami(self, *, timeout: float = 5.0) -> AMIClient:
-        """A new logged-in AMI session (close it, or use it as a context manager)."""
+    def ami(self, *, timeout: float = 5.0, events: bool = True) -> AMIClient:
+        """A new logged-in AMI session (close it, or use it as a context manager); without
+        ``events``, one Asterisk sends no events to (see :meth:`AMIClient.connect`)."""
         return AMIClient.connect(self.host, self.ami_port, self.ami_username, self.ami_secret,
-                                 timeout=timeout)
+                                 timeout=timeout, events=events)
 
     def asterisk_pid(self) -> int | None:
         """Host PID of the Asterisk process itself (rootfs backend), None if it is gone."""

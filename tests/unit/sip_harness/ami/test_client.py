@@ -146,3 +146,40 @@ def test_unlisted_errors_never_escape_unmapped(exc: Exception) -> None:
     assert isinstance(mapped, AMIError)
     if isinstance(exc, HarnessError):
         assert mapped is exc
+
+
+def test_a_session_without_events_logs_in_with_events_off_and_still_reads_astdb(
+        fake: FakeAMI) -> None:
+    with AMIClient.connect("127.0.0.1", fake.port, fake.username, fake.secret, timeout=1.0,
+                           events=False) as quiet, \
+            AMIClient.connect("127.0.0.1", fake.port, fake.username, fake.secret,
+                              timeout=1.0) as loud:
+        logins = [a for a in fake.received if a["Action"] == "Login"]
+        assert [a["Events"] for a in logins] == ["off", "on"]
+        quiet.set_db(FAMILY, KEY, "callagenix")  # a list action's events still come back
+        fake.send_event({"Event": "Hangup", "Channel": "PJSIP/bt-1"})
+        loud.wait_event("Hangup", after=0, timeout=1.0)
+        quiet.ping()
+        assert quiet.mark() == 0  # no event came to it (its DBGet's answer went to the DBGet)
+        assert loud.mark() == 2   # FullyBooted, then the Hangup
+
+
+def test_a_response_that_comes_after_its_action_timed_out_is_not_kept(
+        ami: AMIClient, fake: FakeAMI) -> None:
+    fake.handlers["Ping"] = lambda a: SILENCE
+    with pytest.raises(HarnessTimeout):
+        ami.ping(timeout=0.1)
+    late = next(a for a in reversed(fake.received) if a["Action"] == "Ping")
+    fake.send_block({"Response": "Success", "Ping": "Pong", "ActionID": late["ActionID"]})
+    ami.command("dialplan reload")  # answered after the late block: it has been read
+    assert ami._responses == {}
+
+
+def test_the_answers_of_list_actions_stay_out_of_the_event_stream(ami: AMIClient) -> None:
+    ami.set_db(FAMILY, KEY, "callagenix")
+    mark = ami.mark()
+    for _ in range(5):  # a watch reads the replay clock like this every round, for hours
+        assert ami.db_get(FAMILY, KEY) == "callagenix"
+    assert ami.mark() == mark
+    with pytest.raises(HarnessTimeout):
+        ami.wait_event("DBGetResponse", after=0, timeout=0.1)
