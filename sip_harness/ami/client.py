@@ -464,11 +464,12 @@ def _refusal(response: Message, what: str) -> Message | AMIError:
 
 
 def _parse(block: str) -> Message:
-    message: Message = {}
+    # a repeated key's values joined once at the end: ``database show`` of a family of 10,000
+    # entries is one block of 10,000 Output lines (adding them one by one was quadratic)
+    values: dict[str, list[str]] = {}
     for line in block.split("\r\n"):
         key, sep, value = line.partition(":")
         if not sep:
             continue
-        key, value = key.strip(), value.strip()
-        message[key] = f"{message[key]}\n{value}" if key in message else value
-    return message
+        values.setdefault(key.strip(), []).append(value.strip())
+    return {key: "\n".join(parts) for key, parts in values.items()}
