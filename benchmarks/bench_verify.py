@@ -9,7 +9,8 @@ the after_cutover checkpoint (state in a temporary directory) and runs the suite
 checkpoint: inbound and outbound caller ID for every number (DDI numbers through SIPp, the
 extensions through pjsua2) and voicemail (left, seen in AMI, retrieved with DTMF) on every box.
 Prints one JSON document: wall time of the suite (agents' start included, Asterisk's start and
-AstDB load not: they are reported apart), checks run and failed, calls placed, calls/s, the
+AstDB load not: they are reported apart, ``asterisk_up_and_astdb_s`` and within it
+``astdb_load``), checks run and failed, calls placed, calls/s, the
 bulk engine's setup time (INVITE to final answer) p50/p99 and sustained calls/s, the most
 calls in flight, and the CPU seconds of the harness (this process, its pjsua2 workers and
 SIPp) and of Asterisk.
@@ -30,6 +31,9 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +189,33 @@ def _tree(root: int) -> list[int]:
     return out
 
 
+@dataclass
+class _AstdbLoad:
+    seconds: float = 0.0
+    puts: int = 0
+
+
+@contextmanager
+def _timing_astdb() -> Iterator[_AstdbLoad]:
+    """Time the AstDB load inside ``bring_up`` (its ``sync_astdb``), apart from Asterisk's start."""
+    load, real = _AstdbLoad(), control.sync_astdb
+
+    def timed(ami: Any, view: Any) -> Any:
+        started = time.monotonic()
+        try:
+            done = real(ami, view)
+        finally:
+            load.seconds += time.monotonic() - started
+        load.puts += len(done[0])
+        return done
+
+    control.sync_astdb = timed  # type: ignore[assignment]
+    try:
+        yield load
+    finally:
+        control.sync_astdb = real  # type: ignore[assignment]
+
+
 def run(text: str, tmp: Path, name: str, *, concurrency: int, old_path: bool) -> dict[str, Any]:
     """One suite at after_cutover of the scenario ``text``; its figures."""
     path = tmp / f"{name}.yaml"
@@ -199,7 +230,8 @@ def run(text: str, tmp: Path, name: str, *, concurrency: int, old_path: bool) ->
         raise SystemExit(f"{name}: the port is not active at {point[1]:%F %T} (numbers served "
                          f"by {sorted(serving)}): the benchmark would not measure its claims")
     started = time.monotonic()
-    running, _ = control.bring_up(replay, point[1], state_file=state_file)
+    with _timing_astdb() as astdb:
+        running, _ = control.bring_up(replay, point[1], state_file=state_file)
     up_s = time.monotonic() - started
     try:
         stats: dict[str, Any] = {}
@@ -233,7 +265,9 @@ def run(text: str, tmp: Path, name: str, *, concurrency: int, old_path: bool) ->
                                 for r in results),
         "passed": sum(r.passed is True for r in results), "failed": len(failures),
         "first_failures": failures[:3],
-        "asterisk_up_and_astdb_s": round(up_s, 2), "wall_s": round(wall, 2),
+        "asterisk_up_and_astdb_s": round(up_s, 2),
+        "astdb_load": {"seconds": round(astdb.seconds, 2), "entries_put": astdb.puts},
+        "wall_s": round(wall, 2),
         "calls": calls, "calls_per_s": round(calls / wall, 1) if wall else None,
         "max_in_flight": stats.get("max_in_flight"),
         "agent_processes": stats.get("processes"),

@@ -25,6 +25,7 @@ Against the fake server (a real Asterisk listens on 127.0.0.1:5038, with the run
 
 from __future__ import annotations
 
+import functools
 import itertools
 import socket
 import threading
@@ -222,7 +223,7 @@ class AMIClient:
                 with self._cond:
                     index, deadline = waiting[0]
                     action_id, what, _ = prepared[index]
-                    self._await(lambda aid=action_id: self._responses.get(aid), deadline,
+                    self._await(functools.partial(self._responses.get, action_id), deadline,
                                 what, words, "response")
                     while waiting and prepared[waiting[0][0]][0] in self._responses:
                         index, _ = waiting.popleft()
