@@ -7,6 +7,7 @@ skip is a failure, so CI never passes without having run them.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import shutil
 import socket
@@ -262,3 +263,15 @@ def verify_state(live_asterisk: Any, stand_in: dict[str, str],
         yield live_asterisk
     assert not multiprocessing.active_children() or all(
         "forkserver" in (p.name or "") for p in multiprocessing.active_children())
+
+
+@pytest.fixture
+def pjsua2() -> None:
+    """Skip without pjsua2 (a failure under CI=true: tests/conftest.py)."""
+    pytest.importorskip("pjsua2",
+                        reason="pjsua2-python is not installed (pip install pjsua2-python)")
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines `verify --json` wrote, one dict each."""
+    return [json.loads(line) for line in path.read_text().splitlines()]

@@ -10,9 +10,7 @@ old trunk fails exactly that number.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -24,6 +22,7 @@ import pytest
 
 from cutover.cli.app import main
 
+from .conftest import records
 from .signals import ctrl_c_as_a_terminal_sends_it, ctrl_c_once
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,18 +31,7 @@ EXTENSIONS = ("+441632960100", "+441632960101", "+441632960102")
 WRONG = "+441632962345"  # in the second block
 RUN_LIMIT = 600  # seconds a verify subprocess may take before the test gives up on it
 
-
-@pytest.fixture(autouse=True)
-def engines() -> None:
-    """Skip without pjsua2 or SIPp (a failure under CI=true: tests/conftest.py)."""
-    pytest.importorskip("pjsua2",
-                        reason="pjsua2-python is not installed (pip install pjsua2-python)")
-    if shutil.which("sipp") is None:
-        pytest.skip("sipp is not installed (apt-get install sip-tester)")
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+pytestmark = pytest.mark.usefixtures("pjsua2", "sipp")
 
 
 def test_two_ddi_blocks_and_three_extensions_pass_before_and_after_cutover(

@@ -10,8 +10,6 @@ provider delivers every DDI number to the head office's trunk; exactly the wareh
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,8 @@ from sim.scenario import load_scenario
 from sip_harness.asterisk import live, runner
 from sip_harness.verify.runner import run_suite
 
+from .conftest import records
+
 ROOT = Path(__file__).resolve().parents[2]
 SITES = ROOT / "scenarios" / "uk_ddi_two_sites.yaml"
 HEAD_OFFICE = {f"+4416329{n}": ("pbx-harbour-callagenix", "127.1.0.1")
@@ -32,18 +32,7 @@ WAREHOUSE = {f"+4416329{n}": ("pbx-harbour-warehouse-callagenix", "127.1.0.2")
              for n in range(63250, 63350)}
 RECEPTION = "+441632963000"
 
-
-@pytest.fixture(autouse=True)
-def engines() -> None:
-    """Skip without pjsua2 or SIPp (a failure under CI=true: tests/conftest.py)."""
-    pytest.importorskip("pjsua2",
-                        reason="pjsua2-python is not installed (pip install pjsua2-python)")
-    if shutil.which("sipp") is None:
-        pytest.skip("sipp is not installed (apt-get install sip-tester)")
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+pytestmark = pytest.mark.usefixtures("pjsua2", "sipp")
 
 
 def test_each_sites_ddi_numbers_arrive_on_that_sites_pbx_trunk(

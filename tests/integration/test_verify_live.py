@@ -6,7 +6,6 @@ afterwards); calls are placed and answered by pjsua2 agents in worker processes.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import signal
@@ -23,21 +22,12 @@ import pytest
 from cutover.cli.app import main
 from sip_harness.asterisk import runner as asterisk
 
+from .conftest import records
+
 ROOT = Path(__file__).resolve().parents[2]
 UK = str(ROOT / "scenarios" / "uk_gnp_weekend.yaml")
 NGN = str(ROOT / "scenarios" / "uk_ngn_reseller_rollback.yaml")
 BROKEN = str(ROOT / "scenarios" / "uk_gnp_misconfigured.yaml")
-
-@pytest.fixture(autouse=True)
-def pjsua2() -> None:
-    """Skip without pjsua2 (a failure under CI=true: tests/conftest.py)."""
-    pytest.importorskip("pjsua2",
-                        reason="pjsua2-python is not installed (pip install pjsua2-python)")
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
 
 def test_uk_gnp_weekend_passes_before_and_after_cutover(
         verify_state: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,6 +59,8 @@ def test_uk_gnp_weekend_passes_before_and_after_cutover(
     suites = ET.parse(tmp_path / "r.xml").getroot().findall("testsuite")
     assert [s.get("failures") for s in suites] == ["0", "0"]
     assert sum(int(s.get("tests") or 0) for s in suites) == len(rows)
+
+pytestmark = pytest.mark.usefixtures("pjsua2")
 
 
 def test_ngn_rollback_passes_at_every_checkpoint(verify_state: Any, tmp_path: Path,

@@ -6,7 +6,6 @@ bounded (a subprocess timeout, a deadline for the first result); nothing asserts
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -18,22 +17,14 @@ from typing import Any
 
 import pytest
 
+from .conftest import records
 from .signals import ctrl_c_as_a_terminal_sends_it, ctrl_c_once
 
 ROOT = Path(__file__).resolve().parents[2]
 UK = ROOT / "scenarios" / "uk_gnp_weekend.yaml"
 RUN_LIMIT = 600  # seconds any one verify subprocess may take before the test gives up on it
 
-
-@pytest.fixture(autouse=True)
-def pjsua2() -> None:
-    """Skip without pjsua2 (a failure under CI=true: tests/conftest.py)."""
-    pytest.importorskip("pjsua2",
-                        reason="pjsua2-python is not installed (pip install pjsua2-python)")
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+pytestmark = pytest.mark.usefixtures("pjsua2")
 
 
 def verify_command(*args: str) -> list[str]:

@@ -37,12 +37,7 @@ WATCH_TIMEOUT = 120.0
 #: a second) takes about 0.2 s, so about 24 simulated seconds between two looks at a number.
 SPEED = "120"
 
-
-@pytest.fixture(autouse=True)
-def pjsua2() -> None:
-    """Skip without pjsua2 (a failure under CI=true: tests/conftest.py)."""
-    pytest.importorskip("pjsua2",
-                        reason="pjsua2-python is not installed (pip install pjsua2-python)")
+pytestmark = pytest.mark.usefixtures("pjsua2")
 
 
 @pytest.fixture
