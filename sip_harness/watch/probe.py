@@ -132,8 +132,20 @@ class CallProber:
         return arrived_where(self._places[number], arrival) if arrival is not None else None
 
     def _place(self, agent: Any, ua: str, number: str, caller: str | None) -> int | None:
-        """Place a call, wait for its final answer, tear it down; return the final status."""
+        """Place a call, wait for its final answer, tear it down; return the final status.
+
+        The phones sharing a worker take turns on its line (:meth:`Fleet.line`), as verify's
+        calls do: two probes at once in one worker could take more than its call slots, and
+        pjsua would refuse the INVITE itself. A probe that gets no turn in time saw nothing.
+        """
         self.fleet.pace()
+        try:
+            with self.fleet.line(agent):
+                return self._placed(agent, ua, number, caller)
+        except HarnessTimeout:
+            return None
+
+    def _placed(self, agent: Any, ua: str, number: str, caller: str | None) -> int | None:
         with self.fleet.in_flight_call():
             try:
                 cid = agent.call(ua, f"sip:{number}@{ASTERISK_HOST}:{SIP_PORT}", caller=caller)

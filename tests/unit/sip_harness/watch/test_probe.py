@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sim.errors import HarnessTimeout
 from sip_harness.agents.sipp_caller import CallOutcome, SippCalls
 from sip_harness.verify.expectations import Where
 from sip_harness.watch.plan import NumberPlan, Planned
@@ -94,3 +97,70 @@ def test_a_probe_is_timed_by_when_its_call_arrived_not_by_sipps_clock() -> None:
     assert probed.offset >= 0.3  # SIPp's clock says 0.0
     prober.forget()
     assert recorder.forgotten == 1
+
+
+class LineFleet(FakeFleet):
+    """One phone worker whose line is held (or not to be had) while a probe's call is up."""
+
+    def __init__(self, free: bool = True) -> None:
+        self.held, self.free, self.agent = False, free, PhoneAgent(self)
+
+    def phone(self, number: str) -> Any:
+        return self.agent
+
+    def pace(self) -> None:
+        pass
+
+    @contextmanager
+    def line(self, agent: Any) -> Iterator[None]:
+        if not self.free:
+            raise HarnessTimeout("no turn on a phone worker's line within 60 s")
+        self.held = True
+        try:
+            yield
+        finally:
+            self.held = False
+
+    @contextmanager
+    def in_flight_call(self) -> Iterator[None]:
+        yield
+
+    def trunk_arrivals(self, **match: str) -> list[dict[str, Any]]:
+        return []
+
+
+class PhoneAgent:
+    def __init__(self, fleet: LineFleet) -> None:
+        self.fleet, self.calls_on_the_line = fleet, []
+
+    def call(self, ua: str, uri: str, caller: str | None = None) -> int:
+        self.calls_on_the_line.append(self.fleet.held)
+        return 1
+
+    def wait_call(self, cid: int, state: str, timeout: float) -> dict[str, Any]:
+        return {"status": 200}
+
+    def hangup(self, cid: int) -> None:
+        pass
+
+    def arrivals(self, **match: str) -> list[dict[str, Any]]:
+        return [{"ua": A, "from_user": match["from_user"], "pai_user": None, "uri": "x"}]
+
+
+def prober_over(fleet: LineFleet) -> CallProber:
+    return CallProber(fleet, FakeRecorder(), {A: plan(A)},  # type: ignore[arg-type]
+                      pbx={}, pbx_hosts={}, origin="vodafone", origin_host="127.0.1.3",
+                      external_prefix="+447700900")
+
+
+def test_a_phones_probe_holds_its_workers_line_while_the_call_is_up() -> None:
+    fleet = LineFleet()
+    landed, status = prober_over(fleet).inbound(A)
+    assert fleet.agent.calls_on_the_line == [True] and not fleet.held
+    assert (landed, status) == (Where("callagenix", True), 200)
+
+
+def test_a_probe_that_gets_no_turn_on_the_line_saw_nothing() -> None:
+    fleet = LineFleet(free=False)
+    landed, status = prober_over(fleet).inbound(A)
+    assert fleet.agent.calls_on_the_line == [] and status is None
