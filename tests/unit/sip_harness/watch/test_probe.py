@@ -131,7 +131,8 @@ class LineFleet(FakeFleet):
 
 class PhoneAgent:
     def __init__(self, fleet: LineFleet) -> None:
-        self.fleet, self.calls_on_the_line = fleet, []
+        self.fleet = fleet
+        self.calls_on_the_line: list[bool] = []
 
     def call(self, ua: str, uri: str, caller: str | None = None) -> int:
         self.calls_on_the_line.append(self.fleet.held)
