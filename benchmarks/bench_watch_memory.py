@@ -67,6 +67,9 @@ from sip_harness.watch.probe import call_prober
 from sip_harness.watch.tracker import WatchBoard
 from sip_harness.watch.watcher import WatchSettings, watch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_verify import scenario_text as verify_scenario  # noqa: E402 - one scenario for both
+
 #: Where the watch is put: an hour into the port's (first) cutover window, after the flip.
 INTO_WINDOW = timedelta(hours=1)
 PHONES = 10
@@ -76,42 +79,9 @@ TARGET_GROWTH_FRACTION = 0.05
 
 
 def scenario_text(numbers: int) -> str:
-    nums = [f"01632 96{i:04d}" for i in range(1000, 1000 + numbers)]
-    boxes = "\n".join(f'      - {{box: "96{i:04d}", number: "01632 96{i:04d}"}}'
-                      for i in range(1000, 1000 + min(PHONES, numbers)))
-    return f"""\
-name: bench_watch
-description: {numbers} numbers ported from bt to callagenix, {PHONES} with a mailbox
-regime: uk
-seed: 1
-start: 2026-11-23T00:00:00Z
-horizon: 2027-01-31T00:00:00Z
-routing: onward
-carriers:
-  - {{id: bt, name: BT, desk: {{capacity: 4, answer_hours: 6}}}}
-  - {{id: callagenix, name: Callagenix Ltd}}
-  - {{id: vodafone, name: Vodafone UK}}
-interconnects: [[vodafone, bt], [bt, callagenix], [vodafone, callagenix]]
-ranges:
-  - {{prefix: "+44 1632 96", holder: bt}}
-  - {{prefix: "+44 7700 900", holder: vodafone}}
-customers:
-  - id: acme
-    name: Acme Widgets Ltd
-    account: BT-0161-2233445
-    address: Unit 4, Riverside Park, Leeds LS1 4AB
-    numbers: {json.dumps(nums)}
-    authorised_signers: [Jane Holt]
-    voicemail:
-{boxes}
-port_orders:
-  - id: acme-gnp
-    customer: acme
-    gaining: callagenix
-    submitted: 2026-11-23T10:00:00
-    requested_date: 2026-11-28T00:00:00
-traffic: {{origins: [vodafone]}}
-"""
+    """bench_verify's scenario: ``PHONES`` extensions with a mailbox (pjsua2 phones) and a DDI
+    block of the rest (on the customer's PBX, probed with SIPp), ported from bt to callagenix."""
+    return verify_scenario(max(0, numbers - PHONES), min(PHONES, numbers))
 
 
 def watch_at(replay: Replay) -> datetime:
